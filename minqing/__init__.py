@@ -1,0 +1,3 @@
+"""Minqing: grassroots dispute early warning."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,204 @@
+"""Typed message records: the one schema shared by the API, files and topics.
+
+Bytes exist only at the edges (``to_bytes`` / ``from_bytes``); everything in
+between passes these models.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, StringConstraints
+
+Category = Literal[
+    "land_requisition",
+    "demolition",
+    "wage_arrears",
+    "enterprise_restructuring",
+    "environment",
+    "property_management",
+    "neighbour_dispute",
+    "public_services",
+    "social_security",
+    "shortage",
+    "other",
+]
+Signal = Literal[
+    "collective_petition",
+    "petition_upward",
+    "gathering",
+    "blocking",
+    "banners_online",
+    "self_harm_threat",
+    "violence_threat",
+]
+Channel = Literal["form", "phone", "letter", "visit", "online", "import"]
+Level = Literal["none", "blue", "yellow", "orange", "red"]
+LEVELS: tuple[Level, ...] = ("none", "blue", "yellow", "orange", "red")
+RegionCode = Annotated[str, StringConstraints(pattern=r"^\d{6}(\d{3}(\d{3})?)?$")]
+ReportStatus = Literal["received", "in_matter", "alert_raised", "being_handled", "handled"]
+
+REPORT_FIELDS = (
+    "report_id",
+    "received_at",
+    "informant_id",
+    "region_code",
+    "region_text",
+    "category",
+    "title",
+    "content",
+    "people_involved",
+    "signals",
+    "channel",
+)
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def to_bytes(self) -> bytes:
+        return self.model_dump_json().encode("utf-8")
+
+
+R = TypeVar("R", bound=Record)
+
+
+def from_bytes(cls: type[R], data: bytes | str) -> R:
+    """Parse one message; raises pydantic.ValidationError on bad input."""
+    return cls.model_validate_json(data)
+
+
+class Report(Record):
+    """An informant's report, exactly the JSON fields of the intake contract."""
+
+    report_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    received_at: AwareDatetime | None = None
+    informant_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    region_code: RegionCode | None = None
+    region_text: Annotated[str, StringConstraints(max_length=200)] | None = None
+    category: Category | None = None
+    title: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    content: Annotated[str, StringConstraints(max_length=2000)]
+    people_involved: Annotated[StrictInt, Field(ge=0)] | None = None
+    signals: list[Signal] = Field(default_factory=list)
+    channel: Channel = "form"
+
+
+class Place(Record):
+    """Where a report is, as far as its code or text tells."""
+
+    village: str | None = None
+    township: str | None = None
+    county: str | None = None
+    name: str | None = None
+
+
+class Accepted(Record):
+    """A report after validation and normalisation, keyed for clustering."""
+
+    report: Report
+    place: Place
+    receipt: str = ""
+
+
+class Matter(Record):
+    """A snapshot of one matter (事项) after a report joined it."""
+
+    matter_id: str
+    version: int
+    title: str
+    category: str | None
+    keywords: list[str] = Field(default_factory=list)
+    township: str | None = None
+    county: str | None = None
+    n_reports: int
+    n_informants: int
+    n_villages: int
+    people_max: int
+    signals: list[Signal] = Field(default_factory=list)
+    first_seen: datetime
+    last_seen: datetime
+
+
+class MatterUpdate(Record):
+    """Output of clustering: which matter a report joined, and the matter after it."""
+
+    accepted: Accepted
+    matter: Matter
+    similarity: float
+    new_matter: bool
+
+
+class RiskScore(Record):
+    """Output of risk scoring for one matter version."""
+
+    matter_id: str
+    version: int
+    report_id: str
+    risk: float
+    level: Level
+    factors: list[str] = Field(default_factory=list)
+    explanation: str = ""
+    scored_at: datetime
+    model: str = "rule-v1"
+
+
+class Alert(Record):
+    """The one open alert of a matter (a level change updates it, never duplicates it)."""
+
+    alert_id: str
+    matter_id: str
+    version: int
+    level: Level
+    risk: float
+    status: Literal["raised", "acknowledged", "assigned", "in_progress", "resolved", "closed"]
+    title: str
+    category: str | None
+    township: str | None
+    explanation: str
+    raised_at: datetime
+    updated_at: datetime
+
+
+class AlertEvent(Record):
+    """One transition of an alert: the matter's file (一案一档)."""
+
+    event_id: str
+    alert_id: str
+    matter_id: str
+    kind: str
+    level: Level
+    at: datetime
+    actor: str = "system"
+    note: str = ""
+
+
+class AlertOut(Record):
+    """What the alert stage emits: the alert row and the event that changed it."""
+
+    alert: Alert
+    event: AlertEvent
+
+
+class FieldError(Record):
+    field: str
+    message_en: str
+    message_zh: str
+
+
+class DeadLetter(Record):
+    """A message that could not be processed, with the reason (never silently dropped)."""
+
+    dlq_id: str
+    topic: str
+    reason_en: str
+    reason_zh: str
+    errors: list[FieldError] = Field(default_factory=list)
+    payload: str
+    at: datetime
+
+
+def report_dict(report: Report) -> dict[str, Any]:
+    """The report as its JSON contract (ISO 8601 time with offset)."""
+    return report.model_dump(mode="json")

@@ -1,0 +1,59 @@
+"""One typed settings object, built once at the entry point and passed down.
+
+Environment variables with the prefix ``MINQING_`` override these defaults;
+office-editable domain defaults (categories, thresholds, regions) live in configs/.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MINQING_", extra="ignore")
+
+    env: Literal["development", "production"] = "development"
+    data_dir: Path = Path("data")
+    config_dir: Path = REPO_ROOT / "configs"
+
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    max_body_bytes: int = 64 * 1024
+
+    kafka_port: int = 9092
+    kafka_bootstrap: str | None = None
+    topic_partitions: int = 1
+    topic_replication: int = 1
+    app_id: str = "minqing"
+
+    # chdb:///abs/path or chdb://rel/path (embedded) | clickhouse://host:port/db (server)
+    warehouse_url: str = "chdb://data/warehouse"
+    warehouse_user: str = "default"
+    warehouse_password: SecretStr = SecretStr("")
+    writer_batch_rows: int = 1000
+    writer_flush_seconds: float = 1.0
+
+    # The outbox re-sends a report not yet in the warehouse after this long.
+    outbox_resend_seconds: float = 20.0
+    outbox_poll_seconds: float = 1.0
+
+    demo_rate_per_second: float = 2.0
+    demo_seed: int = 7
+
+    @property
+    def bootstrap(self) -> str:
+        return self.kafka_bootstrap or f"127.0.0.1:{self.kafka_port}"
+
+    @property
+    def embedded_warehouse(self) -> bool:
+        return self.warehouse_url.startswith("chdb://")
+
+    @property
+    def outbox_path(self) -> Path:
+        return self.data_dir / "outbox.sqlite3"
