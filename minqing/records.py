@@ -144,6 +144,13 @@ class RiskScore(Record):
     model: str = "rule-v1"
 
 
+class Scored(Record):
+    """What the risk stage emits: the matter and its score (the alert stage needs both)."""
+
+    matter: Matter
+    score: RiskScore
+
+
 class Alert(Record):
     """The one open alert of a matter (a level change updates it, never duplicates it)."""
 

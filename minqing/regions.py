@@ -72,7 +72,9 @@ class Regions:
     def add_csv(self, path: Path) -> None:
         try:
             with path.open(encoding="utf-8") as f:
-                rows = [(d["code"], d["name"], d["parent_code"], d["level"]) for d in csv.DictReader(f)]
+                rows = [
+                    (d["code"], d["name"], d["parent_code"], d["level"]) for d in csv.DictReader(f)
+                ]
         except (OSError, KeyError) as e:
             raise ConfigError(
                 f"cannot read regions / 无法读取区划文件 {path} "
@@ -94,7 +96,8 @@ class Regions:
 
     def villages(self, township: str | None = None) -> list[Region]:
         return [
-            r for r in self.by_code.values()
+            r
+            for r in self.by_code.values()
             if r.level == "village" and (township is None or r.parent_code == township)
         ]
 

@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     http_port: int = 8080
     max_body_bytes: int = 64 * 1024
 
+    timezone: str = "Asia/Shanghai"
+
     kafka_port: int = 9092
     kafka_bootstrap: str | None = None
     topic_partitions: int = 1
@@ -40,8 +42,11 @@ class Settings(BaseSettings):
     writer_flush_seconds: float = 1.0
 
     # The outbox re-sends a report not yet in the warehouse after this long.
-    outbox_resend_seconds: float = 20.0
+    outbox_resend_seconds: float = 60.0
     outbox_poll_seconds: float = 1.0
+
+    # Keys the receipt codes; production must set its own.
+    receipt_secret: SecretStr = SecretStr("dev-only-receipt-secret")
 
     demo_rate_per_second: float = 2.0
     demo_seed: int = 7

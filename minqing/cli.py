@@ -1,0 +1,130 @@
+"""The `minqing` command: up, intake, worker, import, simulate, replay."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from minqing.config import load_config
+from minqing.errors import MinqingError
+from minqing.regions import Regions
+from minqing.settings import Settings
+
+log = logging.getLogger("minqing")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="minqing", description="民情 grassroots dispute early warning")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    up = sub.add_parser("up", help="run everything on one machine (broker, worker, web)")
+    up.add_argument("--demo", action="store_true", help="also run a live feed of simulated reports")
+    sub.add_parser("intake", help="run the intake web app and outbox relay only")
+    sub.add_parser("worker", help="run the Faust worker only")
+    imp = sub.add_parser("import", help="send a JSONL file of reports through the intake")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--url", default=None, help="intake base URL (default: local)")
+    sim = sub.add_parser("simulate", help="write simulated reports to JSONL or send them live")
+    sim.add_argument("--output", type=Path, help="JSONL file to write")
+    sim.add_argument("--live", action="store_true", help="post to a running intake instead")
+    sim.add_argument("--url", default=None)
+    sim.add_argument("--seed", type=int, default=7)
+    sim.add_argument("--matters", type=int, default=40)
+    sim.add_argument("--days", type=float, default=7.0)
+    rep = sub.add_parser("replay", help="cluster and score a file offline, deterministically")
+    rep.add_argument("--input", type=Path, required=True)
+    rep.add_argument("--output", type=Path, required=True)
+    rep.add_argument("--regions", type=Path, help="CSV code,name,parent_code,level to add")
+    return p
+
+
+def _base_url(settings: Settings, url: str | None) -> str:
+    return url or f"http://127.0.0.1:{settings.http_port}"
+
+
+def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    from producers.sender import file_lines, send_lines, wait_ready
+
+    base = _base_url(settings, args.url)
+    wait_ready(base, 10)
+    total = sum(1 for _ in file_lines(args.file))
+    result = send_lines(base, file_lines(args.file), total=total)
+    rejected_path = args.file.with_suffix(".rejected.jsonl")
+    if result.rejected:
+        with rejected_path.open("w", encoding="utf-8") as f:
+            for r in result.rejected:
+                f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    log.info(
+        "accepted %d, rejected %d%s",
+        result.accepted,
+        len(result.rejected),
+        f" (reasons in {rejected_path})" if result.rejected else "",
+    )
+    return 0 if not result.rejected else 3
+
+
+def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
+    from producers.simulator import SimConfig, simulate, write_jsonl
+
+    config = load_config(settings.config_dir)
+    regions = Regions.from_csv(config.region_file)
+    reports = simulate(SimConfig(seed=args.seed, n_matters=args.matters, days=args.days), regions)
+    if args.output:
+        n = write_jsonl(reports, args.output)
+        log.info("wrote %d reports to %s", n, args.output)
+    if args.live:
+        from producers.sender import send_lines, wait_ready
+
+        base = _base_url(settings, args.url)
+        wait_ready(base, 10)
+        lines = ((i, r.to_bytes()) for i, r in enumerate(reports, 1))
+        result = send_lines(base, lines, total=len(reports))
+        log.info("sent %d, rejected %d", result.accepted, len(result.rejected))
+    return 0
+
+
+def cmd_replay(settings: Settings, args: argparse.Namespace) -> int:
+    from models.replay import run_replay
+
+    config = load_config(settings.config_dir)
+    regions = Regions.from_csv(config.region_file)
+    if args.regions:
+        regions.add_csv(args.regions)
+    n = run_replay(args.input, args.output, config, regions)
+    log.info("replayed %d reports into %s", n, args.output)
+    return 0
+
+
+def dispatch(settings: Settings, args: argparse.Namespace) -> int:
+    from minqing import stack
+
+    if args.cmd == "up":
+        stack.up(settings, demo=args.demo)
+    elif args.cmd == "intake":
+        stack.intake(settings)
+    elif args.cmd == "worker":
+        stack.worker(settings)
+    else:
+        handlers = {"import": cmd_import, "simulate": cmd_simulate, "replay": cmd_replay}
+        return handlers[args.cmd](settings, args)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        return dispatch(Settings(), args)
+    except MinqingError as e:
+        log.error("%s", e)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,182 @@
+"""`minqing up`, `intake` and `worker`: wiring the parts together in one or more processes."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+
+import uvicorn
+
+from minqing.config import Config, load_config
+from minqing.errors import MinqingError
+from minqing.settings import Settings
+from producers.intake import create_web_app
+from producers.outbox import Outbox
+from producers.relay import Relay
+from streams import topics
+from streams.broker import LocalBroker
+from warehouse.backend import Backend, connect
+from warehouse.migrations import migrate
+from warehouse.queries import Queries
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Stack:
+    """The parts one process runs; each `start_*` registers its own cleanup."""
+
+    settings: Settings
+    config: Config
+    exits: ExitStack = field(default_factory=ExitStack)
+    backend: Backend | None = None
+
+    @classmethod
+    def build(cls, settings: Settings) -> Stack:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        return cls(settings, load_config(settings.config_dir))
+
+    def start_broker(self) -> None:
+        s = self.settings
+        if s.kafka_bootstrap:
+            return
+        broker = LocalBroker(s.kafka_port, s.data_dir / "tansu.log").start()
+        self.exits.callback(broker.stop)
+
+    def ensure_topics(self) -> None:
+        s = self.settings
+        topics.create_topics(s.bootstrap, s.topic_partitions, s.topic_replication)
+
+    def open_warehouse(self) -> Backend:
+        if self.backend is None:
+            self.backend = connect(self.settings)
+            migrate(self.backend)
+            self.exits.callback(self.backend.close)
+        return self.backend
+
+    def start_web(self) -> None:
+        """Intake, form and API in a thread, with the outbox relay beside it."""
+        s, backend = self.settings, self.open_warehouse()
+        queries = Queries(backend)
+        outbox = Outbox(s.outbox_path)
+        relay = Relay(
+            outbox,
+            s.bootstrap,
+            topics.RAW,
+            queries.present_report_ids,
+            s.outbox_resend_seconds,
+            s.outbox_poll_seconds,
+        ).start()
+        app = create_web_app(s, self.config, outbox, queries)
+        server = uvicorn.Server(
+            uvicorn.Config(
+                app, host=s.http_host, port=s.http_port, log_level="warning", access_log=False
+            )
+        )
+        thread = threading.Thread(target=server.run, name="web", daemon=True)
+        thread.start()
+        self.exits.callback(outbox.close)
+        self.exits.callback(relay.stop)
+        self.exits.callback(_stopper(server, thread))
+
+    def start_demo(self) -> None:
+        from producers.demo import DemoFeed
+
+        feed = DemoFeed(self.settings, self.config).start()
+        self.exits.callback(feed.stop)
+
+    def run_worker(self) -> None:
+        """Blocks until SIGINT/SIGTERM; the Faust worker owns the main thread."""
+        import faust
+
+        from streams.app import create_app
+        from streams.pipeline import Pipeline
+        from warehouse.writer import WarehouseWriter
+
+        s, backend = self.settings, self.open_warehouse()
+        pipeline = Pipeline.from_settings(s, self.config)
+
+        def writer() -> WarehouseWriter:
+            return WarehouseWriter(backend, s.writer_batch_rows, s.writer_flush_seconds)
+
+        app, _ = create_app(s, pipeline, sink=writer)
+        faust.Worker(app, loglevel="WARN", quiet=True).execute_from_commandline()
+
+    def close(self) -> None:
+        self.exits.close()
+
+
+def _stopper(server: uvicorn.Server, thread: threading.Thread) -> Callable[[], None]:
+    def stop() -> None:
+        server.should_exit = True
+        thread.join(10)
+
+    return stop
+
+
+def announce(settings: Settings, demo: bool) -> None:
+    base = f"http://{settings.http_host}:{settings.http_port}"
+    lines = [
+        "Minqing 民情 is running." + (" Demo feed on." if demo else ""),
+        f"  Informant form 报送表单:  {base}/",
+        f"  Alerts API 预警:          {base}/api/v1/alerts",
+        f"  Report status 回执查询:   {base}/api/v1/reports/<receipt>",
+        f"  Health:                   {base}/healthz",
+        f"  Kafka: {settings.bootstrap}   Warehouse: {settings.warehouse_url}",
+        "  Ctrl-C stops everything.",
+    ]
+    sys.stdout.write("\n".join(lines) + "\n")
+    sys.stdout.flush()
+
+
+def up(settings: Settings, demo: bool) -> None:
+    stack = Stack.build(settings)
+    try:
+        stack.start_broker()
+        stack.ensure_topics()
+        stack.start_web()
+        if demo:
+            stack.start_demo()
+        announce(settings, demo)
+        stack.run_worker()
+    except MinqingError:
+        log.exception("minqing up failed")
+        raise
+    finally:
+        stack.close()
+
+
+def intake(settings: Settings) -> None:
+    """Intake and relay alone; needs an external broker and a server warehouse."""
+    _require_external(settings)
+    stack = Stack.build(settings)
+    try:
+        stack.ensure_topics()
+        stack.start_web()
+        announce(settings, demo=False)
+        threading.Event().wait()
+    finally:
+        stack.close()
+
+
+def worker(settings: Settings) -> None:
+    """The Faust worker alone; needs an external broker and a server warehouse."""
+    _require_external(settings)
+    stack = Stack.build(settings)
+    try:
+        stack.ensure_topics()
+        stack.run_worker()
+    finally:
+        stack.close()
+
+
+def _require_external(settings: Settings) -> None:
+    if not settings.kafka_bootstrap or settings.embedded_warehouse:
+        raise MinqingError(
+            "separate intake/worker need MINQING_KAFKA_BOOTSTRAP and a clickhouse:// "
+            "MINQING_WAREHOUSE_URL (chdb allows one process) / 分开运行需要外部 Kafka 与 ClickHouse"
+        )

@@ -1,0 +1,1 @@
+"""Pure stream models: text, clustering, risk scoring, alert policy, replay."""

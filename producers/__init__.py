@@ -1,0 +1,1 @@
+"""Producers: intake, outbox, publishing, import and the report simulator."""

@@ -1,0 +1,100 @@
+"""Moves reports from the outbox to Kafka (kafka-python, acks=all) until the warehouse has them."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+
+from kafka import KafkaProducer
+from kafka.errors import KafkaError
+
+from producers.outbox import Outbox
+
+log = logging.getLogger(__name__)
+
+Presence = Callable[[list[str]], set[str]]
+
+
+def make_producer(bootstrap: str) -> KafkaProducer:
+    return KafkaProducer(
+        bootstrap_servers=bootstrap,
+        acks="all",
+        retries=5,
+        linger_ms=5,
+        client_id="minqing-intake",
+        max_in_flight_requests_per_connection=1,
+    )
+
+
+class Relay:
+    """A background thread: send due reports, then confirm the ones the warehouse holds."""
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        bootstrap: str,
+        topic: str,
+        present: Presence,
+        resend_after: float = 60.0,
+        poll: float = 1.0,
+    ) -> None:
+        self.outbox, self.bootstrap, self.topic = outbox, bootstrap, topic
+        self.present, self.resend_after, self.poll = present, resend_after, poll
+        self._stop = threading.Event()
+        self._producer: KafkaProducer | None = None
+        self._thread = threading.Thread(target=self._run, name="outbox-relay", daemon=True)
+
+    def start(self) -> Relay:
+        self.outbox.forget_sends()
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(10)
+        if self._producer is not None:
+            self._producer.close(5)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.step()
+            except Exception as e:  # keep relaying whatever fails: the outbox keeps the data
+                log.warning("outbox relay: %s (will retry)", e)
+                self._producer = None
+            self._stop.wait(self.poll)
+
+    def step(self) -> int:
+        """One round; returns how many reports were sent."""
+        sent = self.send(self.outbox.due(self.resend_after))
+        self.confirm(self.outbox.unconfirmed())
+        return sent
+
+    def send(self, due: Iterable[tuple[str, bytes]]) -> int:
+        batch = list(due)
+        if not batch:
+            return 0
+        if self._producer is None:
+            self._producer = make_producer(self.bootstrap)
+        futures = [
+            self._producer.send(self.topic, key=rid.encode(), value=payload)
+            for rid, payload in batch
+        ]
+        self._producer.flush(30)
+        ok = [rid for (rid, _), f in zip(batch, futures, strict=True) if _succeeded(f)]
+        self.outbox.mark_sent(ok)
+        return len(ok)
+
+    def confirm(self, ids: list[str]) -> None:
+        if ids:
+            self.outbox.confirm(sorted(self.present(ids)))
+
+
+def _succeeded(future: object) -> bool:
+    try:
+        future.get(timeout=0)  # type: ignore[attr-defined]
+    except KafkaError as e:
+        log.warning("send failed: %s", e)
+        return False
+    return True

@@ -1,0 +1,1 @@
+"""The Faust stream processing stage: one app, its topics and agents."""

@@ -1,0 +1,50 @@
+"""Topic names and creation (kafka-python admin): the pipeline's stages."""
+
+from __future__ import annotations
+
+import logging
+
+from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+
+from minqing.errors import StreamsError
+
+log = logging.getLogger(__name__)
+
+RAW = "reports.raw"
+VALID = "reports.valid"
+DLQ = "reports.dlq"
+MATTERS = "matters"
+RISK = "risk"
+ALERTS = "alerts"
+ALL = (RAW, VALID, DLQ, MATTERS, RISK, ALERTS)
+
+
+def create_topics(
+    bootstrap: str,
+    partitions: int,
+    replication: int,
+    names: tuple[str, ...] = ALL,
+    prefix: str = "",
+) -> None:
+    """Create any missing topic; existing ones are left as they are."""
+    try:
+        admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="minqing-admin")
+    except KafkaError as e:
+        raise StreamsError(f"cannot reach Kafka at {bootstrap}") from e
+    try:
+        existing = set(admin.list_topics())
+        new = [
+            NewTopic(prefix + n, partitions, replication)
+            for n in names
+            if prefix + n not in existing
+        ]
+        if new:
+            admin.create_topics(new)
+            log.info("created topics %s", [t.name for t in new])
+    except TopicAlreadyExistsError:
+        pass
+    except KafkaError as e:
+        raise StreamsError(f"cannot create topics on {bootstrap}") from e
+    finally:
+        admin.close()

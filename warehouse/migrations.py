@@ -1,0 +1,131 @@
+"""Versioned, idempotent schema migrations.
+
+Every statement must run on ClickHouse 18.16 and on chdb 26: plain types only
+(no LowCardinality, DateTime64, Map, JSON; no TTL). ``CREATE ... IF NOT EXISTS``
+is accepted by both, so a migration that stopped half way can simply run again.
+All tables are ReplacingMergeTree: writing a row twice leaves one copy after
+FINAL, which is what makes the writer safe to retry. ``{db}`` is replaced by
+the backend's database name.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from warehouse.backend import Backend
+
+log = logging.getLogger(__name__)
+
+TABLES = ("reports", "matters", "risk_scores", "alerts", "alert_events", "dead_letters")
+
+# DateTime columns are UTC on purpose: servers in other timezones read the same instants.
+_UTC = "DateTime('UTC')"
+_INGESTED = f"ingested_at {_UTC} DEFAULT now()"
+
+LEDGER = f"""
+CREATE TABLE IF NOT EXISTS {{db}}.schema_migrations (
+    version UInt32,
+    note String,
+    applied_at {_UTC} DEFAULT now()
+) ENGINE = ReplacingMergeTree() ORDER BY version
+"""
+
+# Report rows: version 0 = accepted, not yet in a matter; n + 1 = joined at matter version n.
+REPORTS = f"""
+CREATE TABLE IF NOT EXISTS {{db}}.reports (
+    report_id String, receipt String, received_at {_UTC},
+    informant_id String, region_code Nullable(String), region_text Nullable(String),
+    category Nullable(String), title String, content String,
+    people_involved Nullable(Int32), signals Array(String), channel String,
+    village Nullable(String), township Nullable(String), county Nullable(String),
+    matter_id String, version UInt64, {_INGESTED}
+) ENGINE = ReplacingMergeTree(version)
+PARTITION BY toYYYYMM(received_at) ORDER BY report_id
+"""
+
+# Every matter version is kept (history); the latest is the highest version.
+MATTERS = f"""
+CREATE TABLE IF NOT EXISTS {{db}}.matters (
+    matter_id String, version UInt64, title String, category Nullable(String),
+    keywords Array(String), township Nullable(String), county Nullable(String),
+    n_reports UInt32, n_informants UInt32, n_villages UInt32, people_max Int32,
+    signals Array(String), first_seen {_UTC}, last_seen {_UTC}, {_INGESTED}
+) ENGINE = ReplacingMergeTree() ORDER BY (matter_id, version)
+"""
+
+RISK_SCORES = f"""
+CREATE TABLE IF NOT EXISTS {{db}}.risk_scores (
+    matter_id String, version UInt64, report_id String, risk Float64, level String,
+    factors Array(String), explanation String, scored_at {_UTC}, model String, {_INGESTED}
+) ENGINE = ReplacingMergeTree() ORDER BY (matter_id, version, model)
+"""
+
+ALERTS = f"""
+CREATE TABLE IF NOT EXISTS {{db}}.alerts (
+    alert_id String, matter_id String, version UInt64, level String, risk Float64,
+    status String, title String, category Nullable(String), township Nullable(String),
+    explanation String, raised_at {_UTC}, updated_at {_UTC}, {_INGESTED}
+) ENGINE = ReplacingMergeTree(version) ORDER BY alert_id
+"""
+
+ALERT_EVENTS = f"""
+CREATE TABLE IF NOT EXISTS {{db}}.alert_events (
+    event_id String, alert_id String, matter_id String, kind String, level String,
+    at {_UTC}, actor String, note String, {_INGESTED}
+) ENGINE = ReplacingMergeTree() ORDER BY event_id
+"""
+
+DEAD_LETTERS = f"""
+CREATE TABLE IF NOT EXISTS {{db}}.dead_letters (
+    dlq_id String, topic String, reason_en String, reason_zh String,
+    errors String, payload String, at {_UTC}, {_INGESTED}
+) ENGINE = ReplacingMergeTree() ORDER BY dlq_id
+"""
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One schema step: a version number and the statements that make it."""
+
+    version: int
+    note: str
+    statements: tuple[str, ...]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "core tables",
+        (REPORTS, MATTERS, RISK_SCORES, ALERTS, ALERT_EVENTS, DEAD_LETTERS),
+    ),
+)
+
+
+def _sql(statement: str, backend: Backend) -> str:
+    # str.replace, not format: statements may one day contain literal braces.
+    return statement.replace("{db}", backend.database)
+
+
+def applied_versions(backend: Backend) -> set[int]:
+    """Versions already recorded in ``schema_migrations`` (creating the ledger if needed)."""
+    backend.command(_sql(LEDGER, backend))
+    rows = backend.query(f"SELECT version FROM {backend.database}.schema_migrations FINAL")
+    return {int(r["version"]) for r in rows}
+
+
+def migrate(backend: Backend, migrations: tuple[Migration, ...] = MIGRATIONS) -> list[int]:
+    """Apply the migrations not yet applied, in order; returns their versions."""
+    done = applied_versions(backend)
+    applied: list[int] = []
+    for migration in sorted(migrations, key=lambda m: m.version):
+        if migration.version in done:
+            continue
+        for statement in migration.statements:
+            backend.command(_sql(statement, backend))
+        # Recorded only after every statement ran, so a failure retries the whole step.
+        row = {"version": migration.version, "note": migration.note}
+        backend.insert("schema_migrations", [row])
+        applied.append(migration.version)
+        log.info("warehouse %s: migration %d applied", backend.database, migration.version)
+    return applied
