@@ -21,6 +21,11 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="cmd", required=True)
     up = sub.add_parser("up", help="run everything on one machine (broker, worker, web)")
     up.add_argument("--demo", action="store_true", help="also run a live feed of simulated reports")
+    up.add_argument(
+        "--detached",
+        action="store_true",
+        help="keep running when the starting process exits (default: stop with it)",
+    )
     sub.add_parser("intake", help="run the intake web app and outbox relay only")
     sub.add_parser("worker", help="run the Faust worker only")
     imp = sub.add_parser("import", help="send a JSONL file of reports through the intake")
@@ -101,7 +106,7 @@ def dispatch(settings: Settings, args: argparse.Namespace) -> int:
     from minqing import stack
 
     if args.cmd == "up":
-        stack.up(settings, demo=args.demo)
+        stack.up(settings, demo=args.demo, watch_parent=not args.detached)
     elif args.cmd == "intake":
         stack.intake(settings)
     elif args.cmd == "worker":

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import os
+import signal
 import sys
 import threading
 from collections.abc import Callable
@@ -13,9 +16,11 @@ import uvicorn
 
 from minqing.config import Config, load_config
 from minqing.errors import MinqingError
+from minqing.regions import Regions
 from minqing.settings import Settings
 from producers.intake import create_web_app
 from producers.outbox import Outbox
+from producers.received import ReceivedRecorder
 from producers.relay import Relay
 from streams import topics
 from streams.broker import LocalBroker
@@ -24,6 +29,7 @@ from warehouse.migrations import migrate
 from warehouse.queries import Queries
 
 log = logging.getLogger(__name__)
+PR_SET_PDEATHSIG = 1
 
 
 @dataclass
@@ -34,6 +40,7 @@ class Stack:
     config: Config
     exits: ExitStack = field(default_factory=ExitStack)
     backend: Backend | None = None
+    relay: Relay | None = None
 
     @classmethod
     def build(cls, settings: Settings) -> Stack:
@@ -63,11 +70,14 @@ class Stack:
         s, backend = self.settings, self.open_warehouse()
         queries = Queries(backend)
         outbox = Outbox(s.outbox_path)
-        relay = Relay(
+        regions = Regions.from_csv(self.config.region_file)
+        recorder = ReceivedRecorder(backend, regions, s.receipt_secret.get_secret_value())
+        self.relay = relay = Relay(
             outbox,
             s.bootstrap,
             topics.RAW,
-            queries.present_report_ids,
+            self._processed(queries),
+            recorder,
             s.outbox_resend_seconds,
             s.outbox_poll_seconds,
         ).start()
@@ -83,6 +93,10 @@ class Stack:
         self.exits.callback(relay.stop)
         self.exits.callback(_stopper(server, thread))
 
+    @staticmethod
+    def _processed(queries: Queries) -> Callable[[list[str]], set[str]]:
+        return lambda ids: queries.present_report_ids(ids, processed=True)
+
     def start_demo(self) -> None:
         from producers.demo import DemoFeed
 
@@ -91,8 +105,6 @@ class Stack:
 
     def run_worker(self) -> None:
         """Blocks until SIGINT/SIGTERM; the Faust worker owns the main thread."""
-        import faust
-
         from streams.app import create_app
         from streams.pipeline import Pipeline
         from warehouse.writer import WarehouseWriter
@@ -104,10 +116,26 @@ class Stack:
             return WarehouseWriter(backend, s.writer_batch_rows, s.writer_flush_seconds)
 
         app, _ = create_app(s, pipeline, sink=writer)
-        faust.Worker(app, loglevel="WARN", quiet=True).execute_from_commandline()
+        from streams.worker import Worker
+
+        Worker(app, loglevel="WARN", quiet=True, on_signal=self.halt).execute_from_commandline()
 
     def close(self) -> None:
         self.exits.close()
+
+    def halt(self) -> None:
+        """Stop at once on a signal, releasing the warehouse first.
+
+        Nothing is lost: reports wait in the outbox until the warehouse holds
+        them, and warehouse writes are idempotent. The broker child dies with us.
+        """
+        log.info("stopping")
+        if self.relay is not None:
+            self.relay.record_now()
+        if self.backend is not None:
+            self.backend.close()
+        logging.shutdown()
+        os._exit(0)
 
 
 def _stopper(server: uvicorn.Server, thread: threading.Thread) -> Callable[[], None]:
@@ -133,8 +161,26 @@ def announce(settings: Settings, demo: bool) -> None:
     sys.stdout.flush()
 
 
-def up(settings: Settings, demo: bool) -> None:
+def stop_with_parent() -> None:
+    """Get SIGTERM when the process that started us exits.
+
+    A supervisor or shell wrapper that is killed must not leave a stack holding
+    the ports and the embedded warehouse's lock.
+    """
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def on_signals(handler: Callable[[], None]) -> None:
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: handler())
+
+
+def up(settings: Settings, demo: bool, watch_parent: bool = True) -> None:
     stack = Stack.build(settings)
+    on_signals(stack.halt)
+    if watch_parent:
+        stop_with_parent()
     try:
         stack.start_broker()
         stack.ensure_topics()
@@ -155,6 +201,7 @@ def intake(settings: Settings) -> None:
     _require_external(settings)
     stack = Stack.build(settings)
     try:
+        on_signals(stack.halt)
         stack.ensure_topics()
         stack.start_web()
         announce(settings, demo=False)

@@ -6,6 +6,9 @@ its hashed n-gram vector to the matter's centroid reaches the threshold;
 otherwise it opens a new matter. Matters idle longer than the window are
 evicted, so the state stays bounded. A report id seen before (an at-least-once
 redelivery) returns its matter unchanged instead of counting twice.
+
+``MatterUpdate.similarity`` is to the matter joined or, for a new matter, to
+the closest candidate that was not close enough (0.0 when there was none).
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ import hashlib
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import numpy as np
 
@@ -134,12 +136,7 @@ class BaselineClusterer:
         if not candidates:
             return None, 0.0
         norms = np.fromiter((m.total.norm for m in candidates), np.float64, len(candidates))
-        dots = state.index.dots(vec, list(candidates))
+        dots = state.index.dots(vec, candidates)
         sims = np.divide(dots, norms, out=np.zeros_like(dots), where=norms > 0)
         best = int(np.argmax(sims))
         return candidates[best], float(sims[best])
-
-
-def snapshot_all(state: ClusterState) -> list[dict[str, Any]]:
-    """Every open matter's current snapshot as JSON-ready dicts (for inspection)."""
-    return [m.snapshot().model_dump(mode="json") for m in state.matters.values()]

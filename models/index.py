@@ -11,7 +11,7 @@ matter's products in ascending bucket order, and adding 0.0 is exact.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 import numpy as np
@@ -44,7 +44,7 @@ class CentroidIndex:
         s = self.slots.get(m.matter_id)
         return s[0] if s is not None and s[1] == m.stamp else -1
 
-    def dots(self, q: SparseVec, matters: list[Indexed]) -> Val:
+    def dots(self, q: SparseVec, matters: Sequence[Indexed]) -> Val:
         """``[q . m.total for m in matters]``."""
         slots = np.fromiter((self.slot_of(m) for m in matters), dtype=np.int64, count=len(matters))
         out = np.zeros(len(matters), dtype=np.float64)
@@ -86,8 +86,25 @@ class CentroidIndex:
 
     def rebuild(self, matters: Iterable[Indexed]) -> None:
         """Index exactly ``matters``: keep unchanged entries, merge in the changed ones."""
-        old_n = len(self.slots)
-        remap = np.full(old_n, -1, dtype=np.int64)
+        slots, remap, fresh = self._renumber(matters)
+        kept = remap[self.slot] >= 0
+        first = len(slots)
+        for m in fresh:
+            slots[m.matter_id] = (len(slots), m.stamp)
+        owners = np.repeat(np.arange(first, len(slots)), [m.total.idx.size for m in fresh])
+        feat = np.concatenate([self.feat[kept], *(m.total.idx for m in fresh)])
+        slot = np.concatenate([remap[self.slot[kept]], owners])
+        val = np.concatenate([self.val[kept], *(m.total.val for m in fresh)])
+        # Stable, and the kept part is already sorted: timsort merges in about linear time.
+        order = np.argsort(feat, kind="stable")
+        self.feat, self.slot, self.val = feat[order], slot[order], val[order]
+        self.slots, self.changes = slots, 0
+
+    def _renumber(
+        self, matters: Iterable[Indexed]
+    ) -> tuple[dict[str, tuple[int, int]], Idx, list[Indexed]]:
+        """New slots of the unchanged matters, old slot -> new slot (-1: gone), the rest."""
+        remap = np.full(len(self.slots), -1, dtype=np.int64)
         slots: dict[str, tuple[int, int]] = {}
         fresh: list[Indexed] = []
         for m in matters:
@@ -97,17 +114,4 @@ class CentroidIndex:
                 slots[m.matter_id] = (len(slots), m.stamp)
             else:
                 fresh.append(m)
-        kept = remap[self.slot] >= 0 if old_n else np.zeros(0, dtype=bool)
-        first = len(slots)
-        for m in fresh:
-            slots[m.matter_id] = (len(slots), m.stamp)
-        lengths = [m.total.idx.size for m in fresh]
-        feat = np.concatenate([self.feat[kept], *(m.total.idx for m in fresh)])
-        slot = np.concatenate(
-            [remap[self.slot[kept]], np.repeat(np.arange(first, len(slots)), lengths)]
-        )
-        val = np.concatenate([self.val[kept], *(m.total.val for m in fresh)])
-        # Stable, and the kept part is already sorted: timsort merges in about linear time.
-        order = np.argsort(feat, kind="stable")
-        self.feat, self.slot, self.val = feat[order], slot[order], val[order]
-        self.slots, self.changes = slots, 0
+        return slots, remap, fresh

@@ -13,7 +13,7 @@ from models.base import pack_array, unpack_array
 from models.text import char_ngrams
 from models.vectors import SparseVec
 
-SIGNAL_ORDER: tuple[str, ...] = get_args(Signal)
+SIGNAL_ORDER: tuple[Signal, ...] = get_args(Signal)
 N_KEYWORDS = 5
 # Words that frame a message rather than name its matter; they split keyword runs.
 FRAMING = (
@@ -94,7 +94,7 @@ class OpenMatter:
             n_informants=len(self.informants),
             n_villages=len(self.villages),
             people_max=self.people_max,
-            signals=[s for s in SIGNAL_ORDER if s in self.signals],  # type: ignore[misc]
+            signals=[s for s in SIGNAL_ORDER if s in self.signals],
             first_seen=self.first_seen,
             last_seen=self.last_seen,
         )

@@ -100,7 +100,7 @@ def read_reports(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
 
 def run_replay(input_path: Path, output_path: Path, config: Config, regions: Regions) -> int:
     """Replay a JSONL file of reports into a JSONL file of results; the count written."""
-    with input_path.open(encoding="utf-8", errors="replace") as f:
+    with input_path.open(encoding="utf-8-sig", errors="replace") as f:
         reports = list(read_reports(f))
     count = 0
     with output_path.open("w", encoding="utf-8", newline="\n") as out:

@@ -19,7 +19,8 @@ CREATE TABLE IF NOT EXISTS outbox (
     payload BLOB NOT NULL,
     accepted_at REAL NOT NULL,
     sent_at REAL,
-    attempts INTEGER NOT NULL DEFAULT 0
+    attempts INTEGER NOT NULL DEFAULT 0,
+    recorded INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS outbox_receipt ON outbox (receipt);
 """
@@ -57,6 +58,22 @@ class Outbox:
                 (cutoff, limit),
             ).fetchall()
         return [(r[0], bytes(r[1])) for r in rows]
+
+    def unrecorded(self, limit: int = 1000) -> list[tuple[str, bytes]]:
+        """Reports not yet written to the warehouse as received."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT report_id, payload FROM outbox WHERE recorded = 0 "
+                "ORDER BY accepted_at LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [(r[0], bytes(r[1])) for r in rows]
+
+    def mark_recorded(self, report_ids: list[str]) -> None:
+        with self._lock:
+            self._db.executemany(
+                "UPDATE outbox SET recorded = 1 WHERE report_id = ?", [(rid,) for rid in report_ids]
+            )
 
     def mark_sent(self, report_ids: list[str]) -> None:
         with self._lock:

@@ -14,6 +14,7 @@ from producers.outbox import Outbox
 log = logging.getLogger(__name__)
 
 Presence = Callable[[list[str]], set[str]]
+Recorder = Callable[[list[tuple[str, bytes]]], list[str]]
 
 
 def make_producer(bootstrap: str) -> KafkaProducer:
@@ -36,12 +37,15 @@ class Relay:
         bootstrap: str,
         topic: str,
         present: Presence,
+        recorder: Recorder | None = None,
         resend_after: float = 60.0,
         poll: float = 1.0,
     ) -> None:
         self.outbox, self.bootstrap, self.topic = outbox, bootstrap, topic
-        self.present, self.resend_after, self.poll = present, resend_after, poll
+        self.present, self.recorder = present, recorder
+        self.resend_after, self.poll = resend_after, poll
         self._stop = threading.Event()
+        self._busy = threading.Lock()
         self._producer: KafkaProducer | None = None
         self._thread = threading.Thread(target=self._run, name="outbox-relay", daemon=True)
 
@@ -67,9 +71,25 @@ class Relay:
 
     def step(self) -> int:
         """One round; returns how many reports were sent."""
-        sent = self.send(self.outbox.due(self.resend_after))
-        self.confirm(self.outbox.unconfirmed())
+        with self._busy:
+            self.record()
+            sent = self.send(self.outbox.due(self.resend_after))
+            self.confirm(self.outbox.unconfirmed())
         return sent
+
+    def record(self) -> None:
+        if self.recorder is not None:
+            items = self.outbox.unrecorded()
+            if items:
+                self.outbox.mark_recorded(self.recorder(items))
+
+    def record_now(self, timeout: float = 5.0) -> None:
+        """On shutdown: make sure the warehouse holds every accepted report as received."""
+        if self._busy.acquire(timeout=timeout):
+            try:
+                self.record()
+            finally:
+                self._busy.release()
 
     def send(self, due: Iterable[tuple[str, bytes]]) -> int:
         batch = list(due)

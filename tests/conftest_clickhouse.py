@@ -4,6 +4,7 @@
   its own temporary data dir and a config written here; one per test session.
 * ``chdb_path``: one embedded chdb data dir per session. chdb hosts one data
   path per process, so every test in the session must use this one.
+  It also has a password-protected user limited to one database (APP_USER).
 * ``warehouse_settings`` / ``warehouse_backend``: factories giving a unique
   database per call, so tests never see each other's rows.
 """
@@ -31,6 +32,8 @@ SERVER_CANDIDATES = (
     "/usr/bin/clickhouse-server",
 )
 START_TIMEOUT = 30.0
+# A password-protected user limited to one database, like production's app user.
+APP_USER, APP_PASSWORD, APP_DATABASE = "minqing_app", "app-secret-'\"", "app_db"
 
 CONFIG_XML = """<?xml version="1.0"?>
 <yandex>
@@ -69,6 +72,13 @@ USERS_XML = """<?xml version="1.0"?>
       <profile>default</profile>
       <quota>default</quota>
     </default>
+    <{app_user}>
+      <password>{app_password}</password>
+      <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
+      <profile>default</profile>
+      <quota>default</quota>
+      <allow_databases><database>{app_database}</database></allow_databases>
+    </{app_user}>
   </users>
   <quotas><default></default></quotas>
 </yandex>
@@ -110,7 +120,9 @@ def _free_ports(n: int) -> list[int]:
 
 def _write_config(root: Path, tcp_port: int, http_port: int) -> Path:
     (root / "log").mkdir()
-    (root / "users.xml").write_text(USERS_XML)
+    (root / "users.xml").write_text(
+        USERS_XML.format(app_user=APP_USER, app_password=APP_PASSWORD, app_database=APP_DATABASE)
+    )
     config = root / "config.xml"
     config.write_text(CONFIG_XML.format(root=root, tcp_port=tcp_port, http_port=http_port))
     return config

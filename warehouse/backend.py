@@ -98,6 +98,17 @@ def brief(error: BaseException, limit: int = 500) -> str:
     return " ".join(text.split())[:limit] or type(error).__name__
 
 
+def ensure_database(backend: Backend) -> None:
+    """Create the backend's database if missing.
+
+    Looked up first: an app user with rights on its own database only may be
+    refused CREATE DATABASE even with IF NOT EXISTS.
+    """
+    sql = "SELECT name FROM system.databases WHERE name = %(db)s"
+    if not backend.query(sql, {"db": backend.database}):
+        backend.command(f"CREATE DATABASE IF NOT EXISTS {backend.database}")
+
+
 def connect(settings: Settings) -> Backend:
     """Open the backend named by ``settings.warehouse_url`` and create its database."""
     target = parse_url(settings.warehouse_url)

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from clickhouse_driver.util.escape import escape_params
 
 from minqing.errors import WarehouseError
-from warehouse.backend import Params, Row, brief, columns_of, identifier
+from warehouse.backend import Params, Row, brief, columns_of, ensure_database, identifier
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,10 @@ def substitute(sql: str, params: Params) -> str:
     """
     if params is None:
         return sql
-    return sql % escape_params(params, _EscapeContext())
+    try:
+        return sql % escape_params(params, _EscapeContext())
+    except (KeyError, ValueError, TypeError) as e:
+        raise WarehouseError(f"cannot fill SQL parameters: {e!r}") from e
 
 
 def _json_value(value: Any) -> Any:
@@ -168,7 +171,7 @@ class ChdbBackend:
         self.database = identifier(database)
         self.path = str(Path(path).resolve())
         self._shared: _Shared | None = _acquire(self.path)
-        self.command(f"CREATE DATABASE IF NOT EXISTS {self.database}")
+        ensure_database(self)
 
     def _run(self, sql: str, fmt: str = "CSV") -> str:
         shared = self._shared

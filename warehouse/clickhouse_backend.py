@@ -9,7 +9,7 @@ from typing import Any
 from clickhouse_driver import Client
 
 from minqing.errors import WarehouseError
-from warehouse.backend import Params, Row, brief, columns_of, identifier
+from warehouse.backend import Params, Row, brief, columns_of, ensure_database, identifier
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class ClickHouseBackend:
             send_receive_timeout=send_receive_timeout,
             client_name="minqing",
         )
-        self.command(f"CREATE DATABASE IF NOT EXISTS {self.database}")
+        ensure_database(self)
 
     def _execute(self, sql: str, params: Any = None, **kwargs: Any) -> Any:
         with self._lock:

@@ -68,14 +68,16 @@ class Queries:
     def _rows(self, sql: str, params: dict[str, Any] | None = None) -> list[Row]:
         return [jsonable(r) for r in self.backend.query(sql, params)]
 
-    def present_report_ids(self, ids: list[str]) -> set[str]:
-        """Which of these report ids are already in the warehouse (for the outbox)."""
+    def present_report_ids(self, ids: list[str], processed: bool = False) -> set[str]:
+        """Which of these report ids the warehouse holds (``processed``: in a matter)."""
         unique = sorted(set(ids))
         found: set[str] = set()
         for start in range(0, len(unique), ID_CHUNK):
             # A tuple renders as ('a', 'b'): IN needs a tuple on 18.16, not an array.
             chunk = tuple(unique[start : start + ID_CHUNK])
             sql = f"SELECT DISTINCT report_id FROM {self.db}.reports WHERE report_id IN %(ids)s"
+            if processed:
+                sql += " AND matter_id != ''"
             found.update(r["report_id"] for r in self.backend.query(sql, {"ids": chunk}))
         return found
 
@@ -162,9 +164,8 @@ class Queries:
 
     def counts(self) -> dict[str, int]:
         """Rows per table after deduplication."""
-        return {
-            table: int(
-                self.backend.query(f"SELECT count() AS n FROM {self.db}.{table} FINAL")[0]["n"]
-            )
-            for table in TABLES
-        }
+        return {table: self._count(table) for table in TABLES}
+
+    def _count(self, table: str) -> int:
+        rows = self.backend.query(f"SELECT count() AS n FROM {self.db}.{table} FINAL")
+        return int(rows[0]["n"])

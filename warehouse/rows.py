@@ -21,6 +21,7 @@ from minqing.records import (
     MatterUpdate,
     Record,
     RiskScore,
+    Scored,
 )
 
 Row = dict[str, Any]
@@ -31,6 +32,7 @@ RECORD_TABLES: dict[type[Record], tuple[str, ...]] = {
     MatterUpdate: ("reports", "matters"),
     Matter: ("matters",),
     RiskScore: ("risk_scores",),
+    Scored: ("risk_scores",),  # its matter row already came with the MatterUpdate
     Alert: ("alerts",),
     AlertEvent: ("alert_events",),
     AlertOut: ("alerts", "alert_events"),
@@ -143,6 +145,8 @@ def rows_for(record: Record) -> list[tuple[str, Row]]:
             return [("matters", matter_row(record))]
         case RiskScore():
             return [("risk_scores", risk_row(record))]
+        case Scored():
+            return [("risk_scores", risk_row(record.score))]
         case Alert():
             return [("alerts", alert_row(record))]
         case AlertEvent():

@@ -1,4 +1,8 @@
-"""Factories for the models tests: tiny region table, reports, accepted reports, matters."""
+"""Factories for the models tests: tiny region table, reports, accepted reports, matters.
+
+Tests get these through fixtures only (never ``import conftest``), so they work
+whether or not tests/ becomes a package; values a test relies on it spells out.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from minqing.config import Config
+from minqing.config import Config, RegionConfig
 from minqing.records import Accepted, Matter, Report
 from minqing.regions import Regions
 
@@ -22,14 +26,6 @@ FENGXI, CHENJIA, ZHAOJIA_CUN = "330681109201", "330681109202", "330681110201"
 POLLUTION = (
     "化工厂夜间偷排废水，河水发黑发臭",
     "村口化工厂每天夜里往河里偷排废水，河水发黑发臭，村民不敢用水，已经有几十户反映。",
-)
-POLLUTION_2 = (
-    "上游化工厂偷排废水河水发臭",
-    "上游那家化工厂夜里偷排废水，河水发黑发臭，鱼都死了，请环保部门尽快来查。",
-)
-WAGES = (
-    "安置房工地拖欠农民工工资三个月",
-    "安置房工地的包工头拖欠二十多名农民工三个月工资，工人们多次讨要无果，说要去镇里讨说法。",
 )
 
 
@@ -47,8 +43,8 @@ def regions() -> Regions:
 
 @pytest.fixture
 def config() -> Config:
-    return Config(region={"file": "unused.csv", "county_code": "330681"}, categories={},
-                  signals={}, levels={})  # fmt: skip
+    region = RegionConfig(file="unused.csv", county_code="330681")
+    return Config(region=region, categories={}, signals={}, levels={})
 
 
 def report(**overrides: Any) -> Report:

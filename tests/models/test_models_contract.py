@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -17,12 +17,17 @@ from models.clustering import BaselineClusterer, ClusterState
 from models.index import REBUILD_MIN
 from models.risk import RiskState, RuleScorer
 
+T0 = datetime(2024, 5, 1, 8, 0, tzinfo=timezone(timedelta(hours=8)))
 KINDS = ["clusterer", "scorer", "alert_policy"]
 TOPICS = [
     ("化工厂夜间偷排废水河水发臭", "化工厂夜里偷排废水，河水发黑发臭，村民不敢用水。"),
     ("安置房工地拖欠农民工工资", "包工头拖欠农民工三个月工资，工人们多次讨要无果。"),
     ("小区物业乱收停车费", "物业公司擅自上调停车费，业主多次协商无果，准备集体上访。"),
     ("征地补偿款迟迟不到位", "修路征地的补偿款一年多没有发放，村民说要去市里上访。"),
+    ("养猪场臭气熏天", "村后新建的养猪场臭气熏天，夏天窗户都不敢开。"),
+    ("企业改制职工安置不公", "原镇办企业改制后老职工的社保没有着落，多人扬言去堵门。"),
+    ("邻居违章搭建挡住采光", "邻居家违章加盖三层，挡住了我家采光，调解多次无果。"),
+    ("村里自来水停了五天", "全村停水五天，老人小孩喝水都困难，没人给个说法。"),
 ]
 VILLAGES = ["330681109201", "330681109202", "330681110201", None]
 SIGNALS: list[list[str]] = [[], ["gathering"], [], ["collective_petition", "blocking"], []]
@@ -32,10 +37,12 @@ def accepted_stream(make_accepted: Callable[..., Accepted], n: int) -> list[Acce
     """``n`` reports on a few topics, places and times: joins, new matters, evictions."""
     out = []
     for i in range(n):
+        # A ten-day lull every 40 reports lets the 7-day window evict matters.
+        at = T0 + timedelta(hours=9 * i, days=10 * (i // 40))
         title, content = TOPICS[i % len(TOPICS)]
         out.append(make_accepted(
             report_id=f"r{i:03d}", informant_id=f"inf-{i % 7}",
-            received_at=make_accepted().report.received_at + timedelta(hours=9 * i),
+            received_at=at,
             region_code=VILLAGES[i % len(VILLAGES)], title=f"{title}{i % 3}",
             content=f"{content}第{i}次反映。", people_involved=(i * 7) % 60 or None,
             signals=SIGNALS[i % len(SIGNALS)],

@@ -25,6 +25,7 @@ from minqing.records import (
     Record,
     Report,
     RiskScore,
+    Scored,
 )
 from warehouse.backend import Backend
 from warehouse.migrations import migrate
@@ -219,6 +220,7 @@ def one_of_each(
         make_update(),
         make_matter(),
         make_risk(),
+        Scored(matter=make_matter(), score=make_risk()),
         alert,
         make_event(),
         AlertOut(alert=alert, event=make_event(alert_id=alert.alert_id)),

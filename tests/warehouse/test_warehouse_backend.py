@@ -10,10 +10,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from minqing.errors import WarehouseError
 from minqing.settings import Settings
+from tests.conftest_clickhouse import APP_DATABASE, APP_PASSWORD, APP_USER, ClickHouseServer
 from warehouse.backend import Backend, connect
+from warehouse.migrations import migrate
+from warehouse.queries import Queries
 
 NASTY = [
     "it's",
@@ -80,6 +84,13 @@ def test_driver_errors_become_warehouse_errors(raw_backend: Backend) -> None:
         raw_backend.command("THIS IS NOT SQL")
     with pytest.raises(WarehouseError):
         raw_backend.insert("no_such_table", [{"a": 1}])
+
+
+def test_bad_parameters_are_warehouse_errors(raw_backend: Backend) -> None:
+    with pytest.raises(WarehouseError):
+        raw_backend.query("SELECT %(missing)s AS x", {"other": 1})
+    with pytest.raises(WarehouseError):
+        raw_backend.query("SELECT '100%' AS x, %(a)s AS a", {"a": 1})
 
 
 def test_insert_of_nothing_is_a_no_op(raw_backend: Backend) -> None:
@@ -190,3 +201,26 @@ def test_chdb_data_is_readable_by_another_process(tmp_path: Path) -> None:
         )
         assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == "200,200"
+
+
+@pytest.mark.clickhouse
+def test_app_user_with_password_and_one_database(
+    warehouse_backend: Callable[..., Backend], clickhouse_server: ClickHouseServer
+) -> None:
+    migrate(warehouse_backend("clickhouse", database=APP_DATABASE))
+    settings = Settings(
+        warehouse_url=clickhouse_server.url(APP_DATABASE),
+        warehouse_user=APP_USER,
+        warehouse_password=SecretStr(APP_PASSWORD),
+    )
+    app = connect(settings)  # the database exists: no CREATE DATABASE is attempted
+    try:
+        assert migrate(app) == []
+        assert Queries(app).counts()["reports"] == 0
+        with pytest.raises(WarehouseError):
+            app.query("SELECT count() AS n FROM default.nothing_here")
+    finally:
+        app.close()
+    wrong = settings.model_copy(update={"warehouse_password": SecretStr("wrong")})
+    with pytest.raises(WarehouseError, match=r"(?i)password"):
+        connect(wrong)
