@@ -37,6 +37,7 @@ Channel = Literal["form", "phone", "letter", "visit", "online", "import"]
 Level = Literal["none", "blue", "yellow", "orange", "red"]
 LEVELS: tuple[Level, ...] = ("none", "blue", "yellow", "orange", "red")
 RegionCode = Annotated[str, StringConstraints(pattern=r"^\d{6}(\d{3}(\d{3})?)?$")]
+AlertStatus = Literal["raised", "acknowledged", "assigned", "in_progress", "resolved", "closed"]
 ReportStatus = Literal["received", "in_matter", "alert_raised", "being_handled", "handled"]
 
 REPORT_FIELDS = (
@@ -159,7 +160,7 @@ class Alert(Record):
     version: int
     level: Level
     risk: float
-    status: Literal["raised", "acknowledged", "assigned", "in_progress", "resolved", "closed"]
+    status: AlertStatus
     title: str
     category: str | None
     township: str | None

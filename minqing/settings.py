@@ -9,10 +9,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def default_config_dir() -> Path:
+    """configs/ of the source tree, else ./configs (an installed package has no tree)."""
+    bundled = REPO_ROOT / "configs"
+    return bundled if bundled.is_dir() else Path("configs")
 
 
 class Settings(BaseSettings):
@@ -20,7 +26,7 @@ class Settings(BaseSettings):
 
     env: Literal["development", "production"] = "development"
     data_dir: Path = Path("data")
-    config_dir: Path = REPO_ROOT / "configs"
+    config_dir: Path = Field(default_factory=default_config_dir)
 
     http_host: str = "127.0.0.1"
     http_port: int = 8080
@@ -33,6 +39,8 @@ class Settings(BaseSettings):
     topic_partitions: int = 1
     topic_replication: int = 1
     app_id: str = "minqing"
+    # Faust's own web server (health, later metrics); off unless a port is given.
+    worker_web_port: int | None = None
 
     # chdb:///abs/path or chdb://rel/path (embedded) | clickhouse://host:port/db (server)
     warehouse_url: str = "chdb://data/warehouse"

@@ -7,17 +7,17 @@ import json
 import logging
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 from zoneinfo import ZoneInfo
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import ValidationError
 
 from minqing.config import Config
 from minqing.receipts import new_report_id, receipt_for
-from minqing.records import Report
+from minqing.records import AlertStatus, Level, Report
 from minqing.settings import Settings
 from minqing.validation import explain
 from producers.outbox import Outbox
@@ -157,8 +157,12 @@ def _read_routes(app: FastAPI, outbox: Outbox, queries: Queries) -> None:
         return error(404, "no report with this receipt", "未找到该回执号对应的报告")
 
     @app.get("/api/v1/alerts")
-    def alerts(limit: int = 100, min_level: str | None = None, status: str | None = None) -> Any:
-        items = queries.list_alerts(limit=min(limit, 1000), min_level=min_level, status=status)
+    def alerts(
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        min_level: Level | None = None,
+        status: AlertStatus | None = None,
+    ) -> Any:
+        items = queries.list_alerts(limit=limit, min_level=min_level, status=status)
         return {"items": items, "count": len(items)}
 
     @app.get("/api/v1/matters/{matter_id}")

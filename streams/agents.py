@@ -15,8 +15,8 @@ from minqing.errors import WarehouseError
 from minqing.records import Accepted, AlertOut, DeadLetter, MatterUpdate, Record, Scored
 from minqing.settings import Settings
 from minqing.validation import explain
-from streams.app import Topics
 from streams.pipeline import Pipeline
+from streams.topics import Topics
 from streams.validate import dead_letter
 
 log = logging.getLogger(__name__)
@@ -42,8 +42,8 @@ def parse(cls: type[Record], raw: bytes, topic: str) -> Any:
         )
 
 
-def place_key(update: MatterUpdate | Any) -> bytes:
-    place = update.place
+def place_key(item: Accepted) -> bytes:
+    place = item.place
     return (place.township or place.county or "-").encode()
 
 

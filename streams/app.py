@@ -1,4 +1,4 @@
-"""The one Faust app: topics, agents and the warehouse sinks.
+"""The one Faust app: its settings, topics, agents and warehouse sinks.
 
 ``create_app`` is called once by the entry point with the settings object;
 tests build their own app with ``store='memory://'`` and a private app id.
@@ -6,23 +6,15 @@ tests build their own app with ``store='memory://'`` and a private app id.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 
 import faust
 
 from minqing.settings import Settings
-from streams import topics as names
+from streams import agents
+from streams.agents import Writer
 from streams.pipeline import Pipeline
-
-
-@dataclass
-class Topics:
-    raw: faust.TopicT
-    valid: faust.TopicT
-    dlq: faust.TopicT
-    matters: faust.TopicT
-    risk: faust.TopicT
-    alerts: faust.TopicT
+from streams.topics import Topics, make_topics
 
 
 def make_faust(settings: Settings) -> faust.App:
@@ -38,34 +30,23 @@ def make_faust(settings: Settings) -> faust.App:
         consumer_auto_offset_reset="earliest",
         # At-least-once: sinks are idempotent. Never exactly_once on tansu.
         processing_guarantee="at_least_once",
-        web_enabled=False,
+        web_enabled=settings.worker_web_port is not None,
+        web_port=settings.worker_web_port or 6066,
+        web_bind="0.0.0.0",
+        datadir=str(settings.data_dir / "faust"),
         stream_wait_empty=False,
         broker_commit_every=100,
         broker_commit_interval=1.0,
     )
 
 
-def make_topics(app: faust.App, prefix: str = "") -> Topics:
-    def t(name: str) -> faust.TopicT:
-        return app.topic(
-            prefix + name,
-            key_type=bytes,
-            value_type=bytes,
-            key_serializer="raw",
-            value_serializer="raw",
-        )
-
-    return Topics(
-        t(names.RAW), t(names.VALID), t(names.DLQ), t(names.MATTERS), t(names.RISK), t(names.ALERTS)
-    )
-
-
 def create_app(
-    settings: Settings, pipeline: Pipeline, sink: object | None = None, prefix: str = ""
+    settings: Settings,
+    pipeline: Pipeline,
+    sink: Callable[[], Writer] | None = None,
+    prefix: str = "",
 ) -> tuple[faust.App, Topics]:
     """Build the app and register every agent (sinks only when a writer factory is given)."""
-    from streams import agents
-
     app = make_faust(settings)
     topics = make_topics(app, prefix)
     agents.register(app, topics, pipeline)

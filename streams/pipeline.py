@@ -32,7 +32,7 @@ class Pipeline:
 
     def __post_init__(self) -> None:
         self.clusterer = BaselineClusterer(self.config.clustering)
-        self.scorer = RuleScorer(self.config.risk)
+        self.scorer = RuleScorer(self.config.risk, self.config.signals)
         self.policy = AlertPolicy(self.config.alerts)
         self.states = {
             "cluster": self.clusterer.init(),

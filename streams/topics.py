@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
+import faust
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
@@ -48,3 +50,26 @@ def create_topics(
         raise StreamsError(f"cannot create topics on {bootstrap}") from e
     finally:
         admin.close()
+
+
+@dataclass
+class Topics:
+    raw: faust.TopicT
+    valid: faust.TopicT
+    dlq: faust.TopicT
+    matters: faust.TopicT
+    risk: faust.TopicT
+    alerts: faust.TopicT
+
+
+def make_topics(app: faust.App, prefix: str = "") -> Topics:
+    def t(name: str) -> faust.TopicT:
+        return app.topic(
+            prefix + name,
+            key_type=bytes,
+            value_type=bytes,
+            key_serializer="raw",
+            value_serializer="raw",
+        )
+
+    return Topics(t(RAW), t(VALID), t(DLQ), t(MATTERS), t(RISK), t(ALERTS))
