@@ -42,7 +42,24 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--input", type=Path, required=True)
     rep.add_argument("--output", type=Path, required=True)
     rep.add_argument("--regions", type=Path, help="CSV code,name,parent_code,level to add")
+    _evaluation_parsers(sub)
     return p
+
+
+def _evaluation_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    ev = sub.add_parser("evaluate", help="measure clustering or risk against ground truth")
+    what = ev.add_subparsers(dest="what", required=True)
+    evc = what.add_parser("clustering", help="B-cubed P/R/F1, ARI, AMI on labelled reports")
+    evc.add_argument("--input", type=Path, required=True, help="JSONL reports with matter_label")
+    evc.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    evr = what.add_parser("risk", help="AUPR, Brier, lead time against two baselines")
+    evr.add_argument("--input", type=Path, required=True, help="JSONL reports")
+    evr.add_argument("--truth", type=Path, required=True, help="folder with truth_*.csv")
+    evr.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    tr = sub.add_parser("train", help="train the risk model from files or the warehouse")
+    tr.add_argument("--input", type=Path, help="JSONL reports (default: the warehouse)")
+    tr.add_argument("--truth", type=Path, help="folder with truth_*.csv")
+    tr.add_argument("--output", type=Path, help="where to save the model")
 
 
 def _base_url(settings: Settings, url: str | None) -> str:
@@ -111,6 +128,18 @@ def dispatch(settings: Settings, args: argparse.Namespace) -> int:
         stack.intake(settings)
     elif args.cmd == "worker":
         stack.worker(settings)
+    elif args.cmd == "evaluate" and args.what == "clustering":
+        from models.evaluate_clustering import main as evaluate_clustering
+
+        return evaluate_clustering(settings, args)
+    elif args.cmd == "evaluate":
+        from models.evaluate_risk import main as evaluate_risk
+
+        return evaluate_risk(settings, args)
+    elif args.cmd == "train":
+        from models.training import main as train
+
+        return train(settings, args)
     else:
         handlers = {"import": cmd_import, "simulate": cmd_simulate, "replay": cmd_replay}
         return handlers[args.cmd](settings, args)
