@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import ValidationError
 
 from minqing.config import Config
+from minqing.normalise import normalise
 from minqing.receipts import new_report_id, receipt_for
 from minqing.records import AlertStatus, Level, Report
 from minqing.settings import Settings
@@ -76,7 +77,7 @@ def parse_report(body: bytes, tz: ZoneInfo) -> Report | JSONResponse:
     except ValidationError as e:
         errs = [fe.model_dump() for fe in explain(e)]
         return error(422, "invalid report: see errors", "报告内容有误，请查看各字段提示", errs)
-    return report.model_copy(
+    return normalise(report).model_copy(
         update={
             "report_id": report.report_id or new_report_id(),
             "received_at": report.received_at or datetime.now(tz),

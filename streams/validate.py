@@ -8,29 +8,11 @@ from datetime import datetime
 
 from pydantic import ValidationError
 
+from minqing.normalise import normalise
 from minqing.receipts import receipt_for
 from minqing.records import Accepted, DeadLetter, FieldError, Report
 from minqing.regions import Regions
 from minqing.validation import explain
-
-
-def _clean(text: str | None) -> str | None:
-    if text is None:
-        return None
-    text = " ".join(text.split())
-    return text or None
-
-
-def normalise(report: Report) -> Report:
-    """Trim and collapse white space in the free-text fields."""
-    return report.model_copy(
-        update={
-            "title": _clean(report.title) or report.title,
-            "content": _clean(report.content) or "",
-            "region_text": _clean(report.region_text),
-            "signals": sorted(set(report.signals)),
-        }
-    )
 
 
 def dead_letter(
