@@ -13,8 +13,10 @@ from zoneinfo import ZoneInfo
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
+from prometheus_client import make_asgi_app
 from pydantic import ValidationError
 
+from minqing import metrics
 from minqing.config import Config
 from minqing.normalise import normalise
 from minqing.receipts import new_report_id, receipt_for
@@ -121,13 +123,16 @@ def create_web_app(settings: Settings, config: Config, outbox: Outbox, queries: 
             body = await read_limited(request, settings.max_body_bytes)
         except BodyTooLarge:
             kb = settings.max_body_bytes // 1024
+            metrics.REPORTS_REFUSED.labels("413").inc()
             return error(413, f"body larger than {kb} KB", f"请求体超过 {kb} KB")
         report = parse_report(body, tz)
         if isinstance(report, JSONResponse):
+            metrics.REPORTS_REFUSED.labels(str(report.status_code)).inc()
             return report
         assert report.report_id is not None
         receipt = receipt_for(report.report_id, secret)
         outbox.put(report.report_id, receipt, report.to_bytes())
+        metrics.REPORTS_ACCEPTED.inc()
         return JSONResponse(
             {
                 "report_id": report.report_id,
@@ -138,6 +143,7 @@ def create_web_app(settings: Settings, config: Config, outbox: Outbox, queries: 
         )
 
     _read_routes(app, outbox, queries)
+    app.mount("/metrics", make_asgi_app())
     page = render_form(config)
 
     @app.get("/", response_class=HTMLResponse)

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
+from minqing import metrics
 from producers.outbox import Outbox
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,7 @@ class Relay:
             self.record()
             sent = self.send(self.outbox.due(self.resend_after))
             self.confirm(self.outbox.unconfirmed())
+            metrics.OUTBOX_DEPTH.set(self.outbox.depth())
         return sent
 
     def record(self) -> None:
@@ -102,6 +104,7 @@ class Relay:
             for rid, payload in batch
         ]
         self._producer.flush(30)
+        metrics.OUTBOX_SENT.inc(len(batch))
         ok = [rid for (rid, _), f in zip(batch, futures, strict=True) if _succeeded(f)]
         self.outbox.mark_sent(ok)
         return len(ok)

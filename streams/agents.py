@@ -11,6 +11,7 @@ from typing import Any, Protocol
 import faust
 from pydantic import ValidationError
 
+from minqing import metrics
 from minqing.errors import WarehouseError
 from minqing.records import Accepted, AlertOut, DeadLetter, MatterUpdate, Record, Scored
 from minqing.settings import Settings
@@ -52,6 +53,7 @@ def register(app: faust.App, t: Topics, pipe: Pipeline) -> None:
 
     async def to_dlq(letter: DeadLetter) -> None:
         log.warning("dead letter from %s: %s", letter.topic, letter.reason_en)
+        metrics.DEAD_LETTERS.labels(letter.topic).inc()
         await t.dlq.send(key=letter.dlq_id.encode(), value=letter.to_bytes())
 
     @app.agent(t.raw, name="validate")
@@ -112,9 +114,12 @@ async def flush_retrying(writer: Writer, name: str) -> None:
     delay = 0.5
     while True:
         try:
-            await asyncio.get_running_loop().run_in_executor(None, writer.flush)
+            with metrics.WAREHOUSE_FLUSH.time():
+                rows = await asyncio.get_running_loop().run_in_executor(None, writer.flush)
+            metrics.WAREHOUSE_ROWS.inc(rows)
             return
         except WarehouseError as e:
+            metrics.WAREHOUSE_ERRORS.inc()
             log.warning("%s: warehouse write failed, retrying in %.1f s: %s", name, delay, e)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 10.0)

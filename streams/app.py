@@ -13,6 +13,7 @@ import faust
 from minqing.settings import Settings
 from streams import agents
 from streams.agents import Writer
+from streams.monitoring import register_monitoring
 from streams.pipeline import Pipeline
 from streams.topics import Topics, make_topics
 
@@ -52,4 +53,5 @@ def create_app(
     agents.register(app, topics, pipeline)
     if sink is not None:
         agents.register_sinks(app, topics, sink, settings)
+    register_monitoring(app)
     return app, topics

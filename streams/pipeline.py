@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from minqing import metrics
 from minqing.config import Config
 from minqing.records import Accepted, AlertOut, DeadLetter, MatterUpdate, Scored
 from minqing.regions import Regions
@@ -46,13 +47,16 @@ class Pipeline:
         return cls(config, regions, settings.receipt_secret.get_secret_value())
 
     def validate(self, raw: bytes, topic: str) -> Accepted | DeadLetter:
+        metrics.STAGE_MESSAGES.labels("validate").inc()
         return validate.accept(raw, topic, self.regions, self.receipt_secret, datetime.now(UTC))
 
     def cluster(self, item: Accepted) -> MatterUpdate:
+        metrics.STAGE_MESSAGES.labels("cluster").inc()
         self.states["cluster"], update = self.clusterer.update(self.states["cluster"], item)
         return update
 
     def score(self, update: MatterUpdate) -> Scored:
+        metrics.STAGE_MESSAGES.labels("risk").inc()
         at = update.accepted.report.received_at or datetime.now(UTC)
         report_id = update.accepted.report.report_id or ""
         self.states["risk"], score = self.scorer.update(
@@ -61,7 +65,10 @@ class Pipeline:
         return Scored(matter=update.matter, score=score)
 
     def alert(self, scored: Scored) -> AlertOut | None:
+        metrics.STAGE_MESSAGES.labels("alert").inc()
         self.states["alert"], out = self.policy.update(
             self.states["alert"], scored.score, scored.matter
         )
+        if out is not None:
+            metrics.ALERT_EVENTS.labels(out.event.kind, out.event.level).inc()
         return out
