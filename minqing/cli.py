@@ -8,6 +8,9 @@ import logging
 import sys
 from pathlib import Path
 
+from pydantic import ValidationError
+
+from minqing import logs
 from minqing.config import load_config
 from minqing.errors import MinqingError
 from minqing.regions import Regions
@@ -148,11 +151,14 @@ def dispatch(settings: Settings, args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     try:
-        return dispatch(Settings(), args)
+        settings = Settings()
+    except ValidationError as e:
+        sys.stderr.write(f"invalid MINQING_* settings / 环境变量配置无效:\n{e}\n")
+        return 2
+    logs.configure(settings)
+    try:
+        return dispatch(settings, args)
     except MinqingError as e:
         log.error("%s", e)
         return 2

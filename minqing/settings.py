@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MINQING_", extra="ignore")
 
     env: Literal["development", "production"] = "development"
+    log_format: Literal["text", "json"] = "text"
+    log_level: str = "INFO"
     data_dir: Path = Path("data")
     config_dir: Path = Field(default_factory=default_config_dir)
 

@@ -118,7 +118,9 @@ class Stack:
         app, _ = create_app(s, pipeline, sink=writer)
         from streams.worker import Worker
 
-        Worker(app, loglevel="WARN", quiet=True, on_signal=self.halt).execute_from_commandline()
+        Worker(
+            app, quiet=True, override_logging=False, on_signal=self.halt
+        ).execute_from_commandline()
 
     def close(self) -> None:
         self.exits.close()
