@@ -17,11 +17,28 @@ class RegionConfig(BaseModel):
 
 
 class ClusteringConfig(BaseModel):
+    # The first five drive models.baseline_clustering (kept as a benchmark reference).
     window_days: float = 14
     threshold: float = 0.42
     ngram_min: int = 2
     ngram_max: int = 3
     content_chars: int = 300
+    # models.clustering.Clusterer; weights and thresholds fitted by bench/fit_matcher.py.
+    matter_window_days: float = 60.0
+    match_bias: float = -4.0
+    match_weights: dict[str, float] = Field(default_factory=dict)
+    match_threshold: float = 0.5  # a report with a place (township) joins at this P or above
+    match_threshold_unplaced: float = 0.5  # one without: only text can tell
+    merge_threshold: float = 0.9
+    match_content_chars: int = 200
+    max_candidates: int = 12
+    posting_cap: int = 48
+    recent_per_block: int = 4
+    max_open_per_block: int = 4000
+    # township code -> neighbouring township codes, searched too (both ways).
+    neighbours: dict[str, list[str]] = Field(default_factory=dict)
+    # A file of extra names (compounds, companies), one a line, for word segmentation.
+    user_words_file: str = ""
 
 
 class RiskWeights(BaseModel):
@@ -40,6 +57,12 @@ class RiskConfig(BaseModel):
     orange: float = 0.65
     red: float = 0.80
     weights: RiskWeights = Field(default_factory=RiskWeights)
+    # "promoted" (the version the model folder's PROMOTED file names), "rule", or a model file.
+    model: str = "promoted"
+    model_dir: str = ""  # "" = the models/artifacts folder shipped with the code
+    reload_seconds: float = 30.0  # how often a running worker looks for a newly promoted model
+    horizon_hours: float = 168.0  # risk = P(a collective incident within this many hours)
+    answer_limit_hours: float = 72.0  # a matter open this long without an answer is overdue
 
 
 class AlertConfig(BaseModel):

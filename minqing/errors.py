@@ -33,3 +33,11 @@ class ModelError(MinqingError):
 
 class WarehouseError(MinqingError):
     """warehouse/: ClickHouse backends, migrations, writer, queries."""
+
+
+class AlertError(ModelError):
+    """models/: an alert lifecycle action that is not allowed in the alert's state."""
+
+
+class NotifyError(MinqingError):
+    """notify/: a channel could not deliver a notification (after retries, or not retryable)."""

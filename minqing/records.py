@@ -210,3 +210,200 @@ class DeadLetter(Record):
 def report_dict(report: Report) -> dict[str, Any]:
     """The report as its JSON contract (ISO 8601 time with offset)."""
     return report.model_dump(mode="json")
+
+
+# --- Alert lifecycle, routing and notification (the closed loop) -------------------------
+
+CaseStatus = Literal[
+    "none",
+    "raised",
+    "acknowledged",
+    "assigned",
+    "in_progress",
+    "resolved",
+    "followed_up",
+    "closed",
+    "reopened",
+]
+ActionKind = Literal["acknowledge", "assign", "start", "resolve", "follow_up", "close", "reopen"]
+ACTIONS: tuple[ActionKind, ...] = (
+    "acknowledge",
+    "assign",
+    "start",
+    "resolve",
+    "follow_up",
+    "close",
+    "reopen",
+)
+
+
+class Assignment(Record):
+    """ "One list, two hand-overs" (一单双交): the lead unit, co-handling units and leaders."""
+
+    lead_unit: str
+    co_units: list[str] = Field(default_factory=list)
+    leaders: list[str] = Field(default_factory=list)
+
+
+class AlertAction(Record):
+    """A person's lifecycle action on a matter's alert, as the API received it."""
+
+    action_id: str
+    matter_id: str
+    action: ActionKind
+    actor: str
+    at: AwareDatetime
+    note: str = ""
+    assignment: Assignment | None = None
+    satisfied: bool | None = None
+
+
+class Silence(Record):
+    """Mutes notifications matching a matter, a region-code prefix or a category until ends_at."""
+
+    silence_id: str
+    version: int = 1
+    matter_id: str | None = None
+    region: str | None = None
+    category: str | None = None
+    starts_at: datetime
+    ends_at: datetime
+    reason: str
+    created_by: str
+    created_at: datetime
+
+
+class MatterSeen(Record):
+    """A matter grew (a report joined): what the lifecycle needs to reopen a resolved alert."""
+
+    matter_id: str
+    version: int
+    n_reports: int
+    signals: list[str] = Field(default_factory=list)
+    last_seen: datetime
+
+
+class AlertTransition(Record):
+    """The structured side of one lifecycle event: who, when, what, why, and to whom."""
+
+    event_id: str
+    alert_id: str
+    matter_id: str
+    action: str
+    from_status: CaseStatus
+    to_status: CaseStatus
+    level: Level
+    seq: int = 0  # the case's event counter: orders transitions within one second
+    step: int = 0
+    actor: str = "system"
+    at: datetime
+    note: str = ""
+    action_id: str = ""
+    township: str = ""
+    category: str = ""
+    lead_unit: str = ""
+    co_units: list[str] = Field(default_factory=list)
+    leaders: list[str] = Field(default_factory=list)
+    recipients: list[str] = Field(default_factory=list)
+    satisfied: bool | None = None
+    deadline: str = ""  # "ack" | "resolve" when this transition met (or missed) a deadline
+    due_at: datetime | None = None
+    on_time: bool = False
+
+
+class AlertCase(Record):
+    """A queryable snapshot of one matter's alert lifecycle (the warehouse copy of the state)."""
+
+    matter_id: str
+    alert_id: str
+    version: int
+    status: CaseStatus
+    level: Level
+    title: str
+    category: str = ""
+    township: str = ""
+    risk: float = 0.0
+    step: int = 0
+    due_kind: str = ""
+    due_at: datetime | None = None
+    lead_unit: str = ""
+    co_units: list[str] = Field(default_factory=list)
+    leaders: list[str] = Field(default_factory=list)
+    opened_at: datetime
+    updated_at: datetime
+    state: str
+
+
+class AlertingSnapshot(Record):
+    """A saved model state that is not per matter (the notification noise state)."""
+
+    name: str
+    version: int
+    body: str
+    updated_at: datetime
+
+
+class Notice(Record):
+    """One thing one recipient should hear about, before grouping, silences and inhibition."""
+
+    notice_id: str
+    recipient: str
+    matter_id: str
+    alert_id: str
+    kind: str
+    level: Level
+    title: str
+    township: str = ""
+    category: str = ""
+    step: int = 0
+    at: datetime
+    note: str = ""
+    immediate: bool = False
+
+
+class Notification(Record):
+    """What is sent to one recipient: a group of notices, a reminder, or a leader's digest."""
+
+    notification_id: str
+    recipient: str
+    kind: Literal["alert", "reminder", "digest"]
+    created_at: datetime
+    items: list[Notice] = Field(default_factory=list)
+    body: str = ""
+
+
+class Suppression(Record):
+    """A notice that was not sent, and why (a silence, or a higher-level alert)."""
+
+    notice_id: str
+    recipient: str
+    matter_id: str
+    kind: str
+    level: Level
+    at: datetime
+    reason: Literal["silenced", "inhibited"]
+    source: str
+
+
+class Delivery(Record):
+    """The delivery log: one row per (notification, recipient, channel), the idempotency key."""
+
+    delivery_id: str
+    notification_id: str
+    recipient: str
+    channel: str
+    status: Literal["sent", "failed"]
+    attempts: int
+    at: datetime
+    error: str = ""
+
+
+class AlertingInput(Record):
+    """One message on the ``alert_actions`` topic: everything the alerting worker acts on."""
+
+    kind: Literal["alert", "matter", "action", "silence", "tick"]
+    at: datetime
+    alert: AlertOut | None = None
+    matter: MatterSeen | None = None
+    action: AlertAction | None = None
+    silence: Silence | None = None

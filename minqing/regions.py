@@ -25,7 +25,7 @@ from minqing.errors import ConfigError
 from minqing.records import Place
 
 _SUFFIXES = (
-    ("村民委员会", "村"),
+    ("村村民委员会", "村"),
     ("村委会", "村"),
     ("社区居民委员会", "社区"),
     ("居民委员会", ""),
@@ -106,10 +106,15 @@ class Regions:
         return [r for r in self.by_code.values() if r.level == "township"]
 
     def match_text(self, text: str) -> str | None:
-        for variant, code in self._names:
-            if variant in text:
-                return code
-        return None
+        """The most specific place named: a village (in the named township if one is
+        named too) before a township; longer names before shorter ones."""
+        found = [code for variant, code in self._names if variant in text]
+        villages = [c for c in found if len(c) == 12]
+        townships = [c for c in found if len(c) == 9]
+        if villages and townships:
+            inside = [v for v in villages if v[:9] == townships[0]]
+            return (inside or villages)[0]
+        return (villages or townships or [None])[0]
 
     def locate(self, code: str | None, text: str | None) -> Place:
         if not code and text:

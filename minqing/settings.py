@@ -61,6 +61,21 @@ class Settings(BaseSettings):
     demo_rate_per_second: float = 2.0
     demo_seed: int = 7
 
+    # Alerting: how often the worker checks deadlines and notification groups.
+    alerting_tick_seconds: float = 10.0
+    # Outbound channels; endpoints and recipients are in configs/notify.toml, secrets here.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: SecretStr = SecretStr("")
+    smtp_sender: str = "minqing@localhost"
+    smtp_starttls: bool = False
+    sms_token: SecretStr = SecretStr("")
+    # By webhook name in notify.toml, as JSON: MINQING_WEBHOOK_TOKENS='{"office_ding": "..."}'
+    webhook_tokens: dict[str, SecretStr] = Field(default_factory=dict)
+    webhook_secrets: dict[str, SecretStr] = Field(default_factory=dict)  # DingTalk signing (加签)
+    notify_timeout_seconds: float = 10.0
+
     @property
     def bootstrap(self) -> str:
         return self.kafka_bootstrap or f"127.0.0.1:{self.kafka_port}"

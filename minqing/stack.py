@@ -18,6 +18,8 @@ from minqing.config import Config, load_config
 from minqing.errors import MinqingError
 from minqing.regions import Regions
 from minqing.settings import Settings
+from models.routing import Router, load_routing
+from producers.alerts_api import KafkaPublisher, alerts_router
 from producers.intake import create_web_app
 from producers.outbox import Outbox
 from producers.received import ReceivedRecorder
@@ -81,7 +83,11 @@ class Stack:
             s.outbox_resend_seconds,
             s.outbox_poll_seconds,
         ).start()
-        app = create_web_app(s, self.config, outbox, queries)
+        publisher = KafkaPublisher(s.bootstrap, topics.ALERT_ACTIONS)
+        self.exits.callback(publisher.close)
+        router = Router(load_routing(s.config_dir / "routing.toml"))
+        alerts = alerts_router(backend, publisher, router)
+        app = create_web_app(s, self.config, outbox, queries, alerts=alerts)
         server = uvicorn.Server(
             uvicorn.Config(
                 app, host=s.http_host, port=s.http_port, log_level="warning", access_log=False
@@ -106,6 +112,7 @@ class Stack:
     def run_worker(self) -> None:
         """Blocks until SIGINT/SIGTERM; the Faust worker owns the main thread."""
         from streams.app import create_app
+        from streams.escalation import build_alerting
         from streams.pipeline import Pipeline
         from warehouse.writer import WarehouseWriter
 
@@ -115,7 +122,8 @@ class Stack:
         def writer() -> WarehouseWriter:
             return WarehouseWriter(backend, s.writer_batch_rows, s.writer_flush_seconds)
 
-        app, _ = create_app(s, pipeline, sink=writer)
+        alerting = build_alerting(s, self.config, backend)
+        app, _ = create_app(s, pipeline, sink=writer, alerting=alerting)
         from streams.worker import Worker
 
         Worker(

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any, Protocol
 from zoneinfo import ZoneInfo
 
-from fastapi import FastAPI, Query, Request
+from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from prometheus_client import make_asgi_app
@@ -100,7 +100,13 @@ def render_form(config: Config) -> str:
     return page.replace("{{categories}}", cats).replace("{{signals}}", sigs)
 
 
-def create_web_app(settings: Settings, config: Config, outbox: Outbox, queries: Queries) -> FastAPI:
+def create_web_app(
+    settings: Settings,
+    config: Config,
+    outbox: Outbox,
+    queries: Queries,
+    alerts: APIRouter | None = None,
+) -> FastAPI:
     app = FastAPI(title="Minqing 民情", version="0.1.0")
     secret = settings.receipt_secret.get_secret_value()
     tz = ZoneInfo(settings.timezone)
@@ -143,6 +149,8 @@ def create_web_app(settings: Settings, config: Config, outbox: Outbox, queries: 
         )
 
     _read_routes(app, outbox, queries)
+    if alerts is not None:
+        app.include_router(alerts)
     app.mount("/metrics", make_asgi_app())
     page = render_form(config)
 

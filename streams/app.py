@@ -13,6 +13,8 @@ import faust
 from minqing.settings import Settings
 from streams import agents
 from streams.agents import Writer
+from streams.alerting import Alerting
+from streams.escalation import register_alerting
 from streams.monitoring import register_monitoring
 from streams.pipeline import Pipeline
 from streams.topics import Topics, make_topics
@@ -46,6 +48,7 @@ def create_app(
     pipeline: Pipeline,
     sink: Callable[[], Writer] | None = None,
     prefix: str = "",
+    alerting: Alerting | None = None,
 ) -> tuple[faust.App, Topics]:
     """Build the app and register every agent (sinks only when a writer factory is given)."""
     app = make_faust(settings)
@@ -53,5 +56,7 @@ def create_app(
     agents.register(app, topics, pipeline)
     if sink is not None:
         agents.register_sinks(app, topics, sink, settings)
+    if alerting is not None:
+        register_alerting(app, topics, alerting, settings, prefix)
     register_monitoring(app)
     return app, topics

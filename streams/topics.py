@@ -19,7 +19,9 @@ DLQ = "reports.dlq"
 MATTERS = "matters"
 RISK = "risk"
 ALERTS = "alerts"
-ALL = (RAW, VALID, DLQ, MATTERS, RISK, ALERTS)
+# The alerting worker's one input: alerts, grown matters, people's actions, silences, ticks.
+ALERT_ACTIONS = "alert_actions"
+ALL = (RAW, VALID, DLQ, MATTERS, RISK, ALERTS, ALERT_ACTIONS)
 
 
 def create_topics(

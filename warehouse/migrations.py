@@ -17,7 +17,26 @@ from warehouse.backend import Backend
 
 log = logging.getLogger(__name__)
 
-TABLES = ("reports", "matters", "risk_scores", "alerts", "alert_events", "dead_letters")
+TABLES: tuple[str, ...] = (
+    "reports",
+    "matters",
+    "risk_scores",
+    "alerts",
+    "alert_events",
+    "dead_letters",
+)
+# Migration 3: the alert lifecycle, notifications and their delivery log.
+ALERTING_TABLES = (
+    "alert_actions",
+    "alert_transitions",
+    "alert_cases",
+    "alerting_snapshots",
+    "silences",
+    "notifications",
+    "suppressions",
+    "deliveries",
+)
+TABLES = TABLES + ALERTING_TABLES
 
 # DateTime columns are UTC on purpose: servers in other timezones read the same instants.
 _UTC = "DateTime('UTC')"
@@ -93,11 +112,96 @@ class Migration:
     statements: tuple[str, ...]
 
 
+# --- Migration 3: alert lifecycle (一案一档), notifications, deliveries -------------------
+# (Version 2 is reserved for the risk model's tables.)
+
+# Requests as the API received them; the worker's verdict is in alert_transitions.
+ALERT_ACTIONS = f"""
+CREATE TABLE IF NOT EXISTS {{db}}.alert_actions (
+    action_id String, matter_id String, action String, actor String, at {_UTC}, note String,
+    lead_unit String, co_units Array(String), leaders Array(String),
+    satisfied Nullable(UInt8), {_INGESTED}
+) ENGINE = ReplacingMergeTree() ORDER BY action_id
+"""
+
+# Every lifecycle transition, with the deadline it met or missed (KPIs read this table).
+ALERT_TRANSITIONS = f"""
+CREATE TABLE IF NOT EXISTS {{db}}.alert_transitions (
+    event_id String, alert_id String, matter_id String, action String,
+    from_status String, to_status String, level String, seq UInt32, step UInt8, actor String,
+    at {_UTC}, note String, action_id String, township String, category String,
+    lead_unit String, co_units Array(String), leaders Array(String), recipients Array(String),
+    satisfied Nullable(UInt8), deadline String, due_at Nullable({_UTC}), on_time UInt8,
+    {_INGESTED}
+) ENGINE = ReplacingMergeTree() ORDER BY event_id
+"""
+
+# The latest lifecycle state per matter: the second copy the worker re-hydrates from.
+ALERT_CASES = f"""
+CREATE TABLE IF NOT EXISTS {{db}}.alert_cases (
+    matter_id String, alert_id String, version UInt64, status String, level String,
+    title String, category String, township String, risk Float64, step UInt8,
+    due_kind String, due_at Nullable({_UTC}), lead_unit String, co_units Array(String),
+    leaders Array(String), opened_at {_UTC}, updated_at {_UTC}, state String, {_INGESTED}
+) ENGINE = ReplacingMergeTree(version) ORDER BY matter_id
+"""
+
+ALERTING_SNAPSHOTS = f"""
+CREATE TABLE IF NOT EXISTS {{db}}.alerting_snapshots (
+    name String, version UInt64, body String, updated_at {_UTC}, {_INGESTED}
+) ENGINE = ReplacingMergeTree(version) ORDER BY name
+"""
+
+SILENCES = f"""
+CREATE TABLE IF NOT EXISTS {{db}}.silences (
+    silence_id String, version UInt64, matter_id String, region String, category String,
+    starts_at {_UTC}, ends_at {_UTC}, reason String, created_by String, created_at {_UTC},
+    {_INGESTED}
+) ENGINE = ReplacingMergeTree(version) ORDER BY silence_id
+"""
+
+# The in-app inbox is this table; items are the grouped notices as JSON.
+NOTIFICATIONS = f"""
+CREATE TABLE IF NOT EXISTS {{db}}.notifications (
+    notification_id String, recipient String, kind String, created_at {_UTC},
+    matter_ids Array(String), items String, body String, {_INGESTED}
+) ENGINE = ReplacingMergeTree() ORDER BY (recipient, notification_id)
+"""
+
+SUPPRESSIONS = f"""
+CREATE TABLE IF NOT EXISTS {{db}}.suppressions (
+    notice_id String, recipient String, matter_id String, kind String, level String,
+    at {_UTC}, reason String, source String, {_INGESTED}
+) ENGINE = ReplacingMergeTree() ORDER BY notice_id
+"""
+
+# The delivery log; rank 2 (sent) replaces rank 1 (failed) for the same idempotency key.
+DELIVERIES = f"""
+CREATE TABLE IF NOT EXISTS {{db}}.deliveries (
+    delivery_id String, notification_id String, recipient String, channel String,
+    status String, attempts UInt32, at {_UTC}, error String, rank UInt8, {_INGESTED}
+) ENGINE = ReplacingMergeTree(rank) ORDER BY delivery_id
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
         "core tables",
         (REPORTS, MATTERS, RISK_SCORES, ALERTS, ALERT_EVENTS, DEAD_LETTERS),
+    ),
+    Migration(
+        3,
+        "alert lifecycle, notifications, deliveries",
+        (
+            ALERT_ACTIONS,
+            ALERT_TRANSITIONS,
+            ALERT_CASES,
+            ALERTING_SNAPSHOTS,
+            SILENCES,
+            NOTIFICATIONS,
+            SUPPRESSIONS,
+            DELIVERIES,
+        ),
     ),
 )
 

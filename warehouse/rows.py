@@ -7,6 +7,7 @@ as UTC because every column is declared ``DateTime('UTC')``.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,14 +15,22 @@ from minqing.errors import WarehouseError
 from minqing.records import (
     Accepted,
     Alert,
+    AlertAction,
+    AlertCase,
     AlertEvent,
+    AlertingSnapshot,
     AlertOut,
+    AlertTransition,
     DeadLetter,
+    Delivery,
     Matter,
     MatterUpdate,
+    Notification,
     Record,
     RiskScore,
     Scored,
+    Silence,
+    Suppression,
 )
 
 Row = dict[str, Any]
@@ -158,4 +167,80 @@ def rows_for(record: Record) -> list[tuple[str, Row]]:
             ]
         case DeadLetter():
             return [("dead_letters", dead_letter_row(record))]
+    if type(record) in ALERTING_ROWS:
+        return [(RECORD_TABLES[type(record)][0], ALERTING_ROWS[type(record)](record))]
     raise WarehouseError(f"no warehouse table for {type(record).__name__}")
+
+
+# --- Alert lifecycle, notifications, deliveries (migration 3) ---------------------------
+
+
+def _flag(value: bool | None) -> int | None:
+    """A Nullable(UInt8) value: both engines take 0/1, not JSON booleans, everywhere."""
+    return None if value is None else int(value)
+
+
+def alert_action_row(action: AlertAction) -> Row:
+    """An ``alert_actions`` row: the request as the API received it."""
+    a = action.assignment
+    return {
+        **{k: v for k, v in dump(action).items() if k not in ("assignment", "satisfied")},
+        "lead_unit": a.lead_unit if a else "",
+        "co_units": a.co_units if a else [],
+        "leaders": a.leaders if a else [],
+        "satisfied": _flag(action.satisfied),
+    }
+
+
+def alert_transition_row(t: AlertTransition) -> Row:
+    """An ``alert_transitions`` row."""
+    return {**dump(t), "satisfied": _flag(t.satisfied), "on_time": int(t.on_time)}
+
+
+def silence_row(s: Silence) -> Row:
+    """A ``silences`` row; an absent matcher is an empty string.
+
+    >>> t = datetime(2024, 5, 1, tzinfo=UTC)
+    >>> silence_row(Silence(silence_id="s1", category="environment", starts_at=t, ends_at=t,
+    ...                     reason="r", created_by="u", created_at=t))["region"]
+    ''
+    """
+    row = dump(s)
+    return {**row, **{k: row[k] or "" for k in ("matter_id", "region", "category")}}
+
+
+def notification_row(n: Notification) -> Row:
+    """A ``notifications`` row; the grouped notices become one JSON string."""
+    items = [i.model_dump(mode="json") for i in n.items]
+    return {
+        **{k: v for k, v in dump(n).items() if k != "items"},
+        "matter_ids": sorted({i.matter_id for i in n.items}),
+        "items": json.dumps(items, ensure_ascii=False),
+    }
+
+
+def delivery_row(d: Delivery) -> Row:
+    """A ``deliveries`` row; rank makes a success replace earlier failures."""
+    return {**dump(d), "rank": 2 if d.status == "sent" else 1}
+
+
+ALERTING_ROWS: dict[type[Record], Callable[[Any], Row]] = {
+    AlertAction: alert_action_row,
+    AlertTransition: alert_transition_row,
+    AlertCase: dump,
+    AlertingSnapshot: dump,
+    Silence: silence_row,
+    Notification: notification_row,
+    Suppression: dump,
+    Delivery: delivery_row,
+}
+RECORD_TABLES.update({
+    AlertAction: ("alert_actions",),
+    AlertTransition: ("alert_transitions",),
+    AlertCase: ("alert_cases",),
+    AlertingSnapshot: ("alerting_snapshots",),
+    Silence: ("silences",),
+    Notification: ("notifications",),
+    Suppression: ("suppressions",),
+    Delivery: ("deliveries",),
+})  # fmt: skip

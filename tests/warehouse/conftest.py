@@ -15,17 +15,27 @@ import pytest
 from minqing.records import (
     Accepted,
     Alert,
+    AlertAction,
+    AlertCase,
     AlertEvent,
+    AlertingSnapshot,
     AlertOut,
+    AlertTransition,
+    Assignment,
     DeadLetter,
+    Delivery,
     FieldError,
     Matter,
     MatterUpdate,
+    Notice,
+    Notification,
     Place,
     Record,
     Report,
     RiskScore,
     Scored,
+    Silence,
+    Suppression,
 )
 from warehouse.backend import Backend
 from warehouse.migrations import migrate
@@ -225,4 +235,39 @@ def one_of_each(
         make_event(),
         AlertOut(alert=alert, event=make_event(alert_id=alert.alert_id)),
         make_dead_letter(),
+        *alerting_records(),
     ]
+
+
+def alerting_records() -> list[Record]:
+    """One record of each alert-lifecycle type (migration 3), with awkward values."""
+    notice = Notice(
+        notice_id="n-1:office",
+        recipient="office",
+        matter_id="m-1",
+        alert_id="a-1",
+        kind="raised",
+        level="red",
+        title="引号'\"",
+        township="330681109",
+        at=T0,
+    )
+    return [
+        AlertAction(action_id=next_id("act"), matter_id="m-1", action="assign", actor="王'",
+                    at=T0, assignment=Assignment(lead_unit="u1", co_units=["u2"]), satisfied=None),
+        AlertTransition(event_id=next_id("ev"), alert_id="a-1", matter_id="m-1",
+                        action="follow_up", from_status="resolved", to_status="followed_up",
+                        level="red", at=T0, note="多行\n备注", satisfied=False, deadline="ack",
+                        due_at=T0, on_time=True),
+        AlertCase(matter_id=next_id("m"), alert_id="a-1", version=3, status="raised",
+                  level="red", title="t", opened_at=T0, updated_at=T0, state="{}", due_at=None),
+        AlertingSnapshot(name=next_id("noise"), version=1, body="{}", updated_at=T0),
+        Silence(silence_id=next_id("s"), region="330681", starts_at=T0, ends_at=T0,
+                reason="r", created_by="u", created_at=T0),
+        Notification(notification_id=next_id("n"), recipient="office", kind="alert",
+                     created_at=T0, items=[notice]),
+        Suppression(notice_id=next_id("n"), recipient="office", matter_id="m-1", kind="raised",
+                    level="yellow", at=T0, reason="inhibited", source="red alert"),
+        Delivery(delivery_id=next_id("d"), notification_id="n-1", recipient="office",
+                 channel="email", status="sent", attempts=2, at=T0),
+    ]  # fmt: skip

@@ -33,11 +33,12 @@ def test_half_applied_migration_runs_again(raw_backend: Backend) -> None:
 
 
 def test_new_migrations_apply_in_order(backend: Backend) -> None:
+    # Versions no real migration uses (2 is reserved for risk, 3 is the alert lifecycle).
     extra = (
-        Migration(3, "third", ("CREATE TABLE IF NOT EXISTS {db}.t3 (a UInt8) ENGINE = Memory",)),
-        Migration(2, "second", ("CREATE TABLE IF NOT EXISTS {db}.t2 (a UInt8) ENGINE = Memory",)),
+        Migration(91, "third", ("CREATE TABLE IF NOT EXISTS {db}.t3 (a UInt8) ENGINE = Memory",)),
+        Migration(90, "second", ("CREATE TABLE IF NOT EXISTS {db}.t2 (a UInt8) ENGINE = Memory",)),
     )
-    assert migrate(backend, MIGRATIONS + extra) == [2, 3]
+    assert migrate(backend, MIGRATIONS + extra) == [90, 91]
     assert {"t2", "t3"} <= _tables(backend)
     assert migrate(backend, MIGRATIONS + extra) == []
 

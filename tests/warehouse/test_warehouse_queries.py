@@ -21,6 +21,7 @@ from minqing.records import (
     RiskScore,
 )
 from warehouse.backend import Backend
+from warehouse.migrations import ALERTING_TABLES
 from warehouse.queries import Queries
 from warehouse.writer import WarehouseWriter
 
@@ -166,4 +167,5 @@ def test_counts_after_duplicates(
         "alerts": 0,
         "alert_events": 0,
         "dead_letters": 1,
+        **dict.fromkeys(ALERTING_TABLES, 0),
     }

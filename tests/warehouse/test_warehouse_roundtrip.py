@@ -17,6 +17,7 @@ from minqing.records import (
     Report,
     RiskScore,
 )
+from tests.warehouse.conftest import alerting_records
 from warehouse.backend import Backend
 from warehouse.migrations import TABLES
 from warehouse.rows import (
@@ -28,6 +29,7 @@ from warehouse.rows import (
     matter_row,
     report_row,
     risk_row,
+    rows_for,
     utc_naive,
 )
 
@@ -38,6 +40,14 @@ KEYS = {
     "alerts": "alert_id",
     "alert_events": "event_id",
     "dead_letters": "dlq_id",
+    "alert_actions": "action_id",
+    "alert_transitions": "event_id",
+    "alert_cases": "matter_id",
+    "alerting_snapshots": "name",
+    "silences": "silence_id",
+    "notifications": "notification_id",
+    "suppressions": "notice_id",
+    "deliveries": "delivery_id",
 }
 
 
@@ -71,6 +81,7 @@ def one_row_per_table(
         "alerts": alert_row(make_alert(category=None)),
         "alert_events": alert_event_row(make_event(note="多行\n备注")),
         "dead_letters": dead_letter_row(make_dead_letter(payload='{"a": "\\u0000 \'x\'"}')),
+        **{rows_for(r)[0][0]: rows_for(r)[0][1] for r in alerting_records()},
     }
 
 

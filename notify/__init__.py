@@ -1,0 +1,1 @@
+"""Outbound delivery of alert notifications: e-mail, group-robot webhooks, SMS, with a log."""
