@@ -114,7 +114,7 @@ class Regions:
         if villages and townships:
             inside = [v for v in villages if v[:9] == townships[0]]
             return (inside or villages)[0]
-        return (villages or townships or [None])[0]
+        return next(iter(villages or townships), None)
 
     def locate(self, code: str | None, text: str | None) -> Place:
         if not code and text:

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from minqing.records import FieldError, Report
 
 FIELD_ZH = {
+    "body": "请求体",
     "report_id": "报告编号",
     "received_at": "接收时间",
     "informant_id": "信息员编号",
@@ -31,6 +32,7 @@ FIELD_ZH = {
 # pydantic error type -> Chinese wording; English comes from pydantic itself.
 TYPE_ZH = {
     "missing": "为必填项",
+    "json_invalid": "不是有效的 JSON",
     "string_too_long": "过长",
     "string_too_short": "不能为空",
     "string_pattern_mismatch": "格式不正确（应为6、9或12位数字区划代码）",

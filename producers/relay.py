@@ -26,6 +26,9 @@ def make_producer(bootstrap: str) -> KafkaProducer:
         linger_ms=5,
         client_id="minqing-intake",
         max_in_flight_requests_per_connection=1,
+        # Fail a round quickly while the broker is away; the outbox keeps the reports.
+        bootstrap_timeout_ms=5000,
+        max_block_ms=5000,
     )
 
 
@@ -67,8 +70,16 @@ class Relay:
                 self.step()
             except Exception as e:  # keep relaying whatever fails: the outbox keeps the data
                 log.warning("outbox relay: %s (will retry)", e)
-                self._producer = None
+                self._drop_producer()
             self._stop.wait(self.poll)
+
+    def _drop_producer(self) -> None:
+        if self._producer is not None:
+            try:
+                self._producer.close(0)
+            except Exception:  # already broken; a new one is made next round
+                log.debug("closing a failed producer", exc_info=True)
+        self._producer = None
 
     def step(self) -> int:
         """One round; returns how many reports were sent."""
@@ -104,8 +115,8 @@ class Relay:
             for rid, payload in batch
         ]
         self._producer.flush(30)
-        metrics.OUTBOX_SENT.inc(len(batch))
         ok = [rid for (rid, _), f in zip(batch, futures, strict=True) if _succeeded(f)]
+        metrics.OUTBOX_SENT.inc(len(ok))
         self.outbox.mark_sent(ok)
         return len(ok)
 
