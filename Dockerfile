@@ -1,5 +1,11 @@
 # One image for both Minqing processes: `minqing intake` and `minqing worker`
 # (docker-compose.yml picks the command). Configured only by MINQING_* environment variables.
+
+# The dashboard's charts: ECharts from the npm registry (web/build.py does the same locally).
+FROM node:20-slim AS echarts
+WORKDIR /build
+RUN npm pack echarts@5.6.0 && tar xzf echarts-5.6.0.tgz
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -24,6 +30,8 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
 # The project itself (a regular, non-editable install) and the office-editable configs/.
 # .dockerignore lets only pyproject.toml, the five packages and configs/ into the context.
 COPY . .
+COPY --from=echarts /build/package/dist/echarts.min.js web/static/vendor/echarts.min.js
+COPY --from=echarts /build/package/LICENSE web/static/vendor/ECHARTS-LICENSE.txt
 RUN pip install --no-deps . \
  && rm -rf build ./*.egg-info \
  && test -f configs/minqing.toml

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal, Protocol
+from urllib.parse import unquote
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query
 from fastapi.responses import JSONResponse
@@ -80,7 +81,8 @@ class SilenceBody(BaseModel):
 
 def current_user(x_minqing_user: Annotated[str | None, Header()] = None) -> str:
     """The acting user: every lifecycle action records who did it."""
-    user = (x_minqing_user or "").strip()
+    # Browsers cannot put Chinese in a header, so the UI percent-encodes names.
+    user = unquote(x_minqing_user or "").strip()
     if not user:
         detail = {"message_en": "X-Minqing-User header required", "message_zh": "需要操作人"}
         raise HTTPException(status_code=401, detail=detail)

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated, Any, Protocol
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 from prometheus_client import make_asgi_app
 from pydantic import ValidationError
 
@@ -24,9 +22,9 @@ from minqing.records import AlertStatus, Level, Report
 from minqing.settings import Settings
 from minqing.validation import explain
 from producers.outbox import Outbox
+from web.routes import mount_ui
 
 log = logging.getLogger(__name__)
-STATIC = Path(__file__).parent / "static"
 
 
 class Queries(Protocol):
@@ -87,19 +85,6 @@ def parse_report(body: bytes, tz: ZoneInfo) -> Report | JSONResponse:
     )
 
 
-def render_form(config: Config) -> str:
-    """The form page with the office's categories and signals (labels from configs/)."""
-    cats = "".join(
-        f'<option value="{k}">{html.escape(v)}</option>' for k, v in config.categories.items()
-    )
-    sigs = "".join(
-        f'<label><input type="checkbox" name="signals" value="{k}">{html.escape(v)}</label>'
-        for k, v in config.signals.items()
-    )
-    page = (STATIC / "form.html").read_text(encoding="utf-8")
-    return page.replace("{{categories}}", cats).replace("{{signals}}", sigs)
-
-
 def create_web_app(
     settings: Settings,
     config: Config,
@@ -152,11 +137,7 @@ def create_web_app(
     if alerts is not None:
         app.include_router(alerts)
     app.mount("/metrics", make_asgi_app())
-    page = render_form(config)
-
-    @app.get("/", response_class=HTMLResponse)
-    def form() -> HTMLResponse:
-        return HTMLResponse(page)
+    mount_ui(app, settings, config, queries)
 
     return app
 

@@ -1,0 +1,171 @@
+"""Read-only warehouse queries the pages need beyond warehouse/queries.py.
+
+SQL runs on ClickHouse 18.16 and chdb 26 alike: plain types, FINAL on every
+ReplacingMergeTree read (or LIMIT BY for the latest matter version), params as
+``%(name)s``. Nothing here returns informant_id or report content.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from minqing.records import LEVELS, Level
+from warehouse.backend import Backend
+from warehouse.queries import ALERT_COLUMNS, MATTER_COLUMNS, jsonable
+
+Row = dict[str, Any]
+DONE = ("resolved", "followed_up", "closed")
+MAX_ROWS = 5000
+
+
+class AlertFilter(BaseModel):
+    """The dashboard's filters; ``status="open"`` means anything not resolved or closed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    township: Annotated[str | None, Field(pattern=r"^\d{6}(\d{3}(\d{3})?)?$")] = None
+    category: Annotated[str | None, Field(pattern=r"^[a-z_]{1,40}$")] = None
+    min_level: Level | None = None
+    status: Annotated[str | None, Field(pattern=r"^[a-z_]{1,32}$")] = None
+    overdue: bool = False
+    limit: Annotated[int, Field(ge=1, le=MAX_ROWS)] = 500
+
+
+def _utc_naive(dt: datetime) -> datetime:
+    return dt.astimezone(UTC).replace(tzinfo=None, microsecond=0)
+
+
+class UiQueries:
+    """Queries over one backend's database, for the UI endpoints."""
+
+    def __init__(self, backend: Backend, timezone: str = "Asia/Shanghai") -> None:
+        self.backend = backend
+        self.db = backend.database
+        self.tz = timezone
+
+    def _rows(self, sql: str, params: dict[str, Any] | None = None) -> list[Row]:
+        return [jsonable(r) for r in self.backend.query(sql, params)]
+
+    def alerts(self, f: AlertFilter) -> list[Row]:
+        """Latest version of each alert matching the SQL filters (overdue is computed later)."""
+        where: list[str] = []
+        params: dict[str, Any] = {"limit": max(1, min(f.limit, MAX_ROWS))}
+        if f.township:
+            where.append("township = %(township)s")
+            params["township"] = f.township
+        if f.category:
+            where.append("category = %(category)s")
+            params["category"] = f.category
+        if f.min_level is not None:
+            where.append("level IN %(levels)s")
+            params["levels"] = LEVELS[LEVELS.index(f.min_level) :]
+        if f.status == "open":
+            where.append("status NOT IN %(done)s")
+            params["done"] = DONE
+        elif f.status:
+            where.append("status = %(status)s")
+            params["status"] = f.status
+        clause = f"WHERE {' AND '.join(where)} " if where else ""
+        sql = (
+            f"SELECT {ALERT_COLUMNS} FROM {self.db}.alerts FINAL {clause}"
+            "ORDER BY risk DESC, raised_at, alert_id LIMIT %(limit)s"
+        )
+        return self._rows(sql, params)
+
+    def case_deadlines(self, matter_ids: list[str]) -> dict[str, Row]:
+        """The lifecycle's current deadline per matter (alert_cases), once that table exists.
+
+        The lifecycle knows the real deadline (acknowledge within 30 min, resolve within
+        15 days, ...); the config's time limit is only the fallback for matters it has not
+        seen yet, so every page shows the same deadline.
+        """
+        if not matter_ids or not self._has_table("alert_cases"):
+            return {}
+        sql = (
+            f"SELECT matter_id, due_kind, due_at FROM {self.db}.alert_cases FINAL "
+            "WHERE matter_id IN %(ids)s"
+        )
+        rows = self._rows(sql, {"ids": tuple(sorted(set(matter_ids)))})
+        return {r["matter_id"]: r for r in rows}
+
+    def _has_table(self, name: str) -> bool:
+        sql = "SELECT name FROM system.tables WHERE database = %(db)s AND name = %(t)s"
+        return bool(self.backend.query(sql, {"db": self.db, "t": name}))
+
+    def matters(self, limit: int = 1000, township: str | None = None) -> list[Row]:
+        """Latest version of each matter, most recently active first."""
+        params: dict[str, Any] = {"limit": max(1, min(limit, MAX_ROWS))}
+        clause = ""
+        if township:
+            clause, params["township"] = "WHERE township = %(township)s ", township
+        sql = (
+            f"SELECT {MATTER_COLUMNS} FROM ("
+            f"SELECT {MATTER_COLUMNS} FROM {self.db}.matters FINAL {clause}"
+            "ORDER BY matter_id, version DESC LIMIT 1 BY matter_id"
+            ") ORDER BY last_seen DESC, matter_id LIMIT %(limit)s"
+        )
+        return self._rows(sql, params)
+
+    def daily(self, table: str, key: str, time_col: str, since: datetime) -> list[Row]:
+        """Rows of (day, key, n) per local day since ``since``; ``key`` is a trusted SQL text."""
+        count = "uniqExact(matter_id)" if table == "matters" else "count()"
+        sql = (
+            f"SELECT toString(toDate({time_col}, %(tz)s)) AS day, {key} AS key, {count} AS n "
+            f"FROM {self.db}.{table} FINAL WHERE {time_col} >= %(since)s "
+            "GROUP BY day, key ORDER BY day, key"
+        )
+        return self._rows(sql, {"tz": self.tz, "since": _utc_naive(since)})
+
+    def trends(self, days: int, now: datetime) -> dict[str, list[Row]]:
+        """Daily counts: reports by category and township, alerts by level, new matters."""
+        since = now - timedelta(days=days)
+        return {
+            "reports_by_category": self.daily(
+                "reports", "ifNull(category, 'other')", "received_at", since
+            ),
+            "reports_by_township": self.daily(
+                "reports", "ifNull(township, '')", "received_at", since
+            ),
+            "alerts_by_level": self.daily("alerts", "level", "raised_at", since),
+            "new_matters": self.daily("matters", "''", "first_seen", since),
+        }
+
+    def report_counts(self, now: datetime) -> Row:
+        """Reports in the last day, week and 30 days, and those that stated a collective intent."""
+        sql = (
+            "SELECT countIf(received_at >= %(day)s) AS day,"
+            " countIf(received_at >= %(week)s) AS week, count() AS month,"
+            " countIf(has(signals, 'collective_petition')) AS collective,"
+            " countIf(length(signals) > 0) AS with_signals"
+            f" FROM {self.db}.reports FINAL WHERE received_at >= %(month)s"
+        )
+        params = {
+            k: _utc_naive(now - timedelta(days=d))
+            for k, d in (("day", 1), ("week", 7), ("month", 30))
+        }
+        return self._rows(sql, params)[0]
+
+    def matter_counts(self, since: datetime) -> Row:
+        sql = (
+            "SELECT uniqExact(matter_id) AS active, uniqExactIf(matter_id, version = 1 "
+            f"AND first_seen >= %(since)s) AS new FROM {self.db}.matters FINAL "
+            "WHERE last_seen >= %(since)s"
+        )
+        return self._rows(sql, {"since": _utc_naive(since)})[0]
+
+    def action_times(self) -> dict[str, Row]:
+        """Per alert: when a person first acted on it and when it was first resolved or closed."""
+        sql = (
+            "SELECT alert_id, min(at) AS first_action, minIf(at, kind IN %(done)s) AS done_at "
+            f"FROM {self.db}.alert_events FINAL WHERE kind NOT IN %(system)s GROUP BY alert_id"
+        )
+        params = {"done": DONE, "system": ("raised", "level_changed")}
+        rows = self._rows(sql, params)
+        epoch = datetime(1970, 1, 1, tzinfo=UTC).isoformat()
+        for r in rows:
+            # minIf over no rows gives the zero DateTime, i.e. "never".
+            r["done_at"] = None if r["done_at"] == epoch else r["done_at"]
+        return {r["alert_id"]: r for r in rows}
