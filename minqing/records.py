@@ -407,3 +407,19 @@ class AlertingInput(Record):
     matter: MatterSeen | None = None
     action: AlertAction | None = None
     silence: Silence | None = None
+
+
+OutcomeKind = Literal["incident", "resolved", "nothing"]
+
+
+class Outcome(Record):
+    """What happened to a matter, recorded by an analyst: the risk model's labels."""
+
+    outcome_id: str
+    matter_id: str
+    outcome: OutcomeKind
+    incident_kind: str = ""  # e.g. collective_petition, gathering, blocking
+    t_incident: AwareDatetime | None = None
+    note: str = ""
+    recorded_by: str
+    recorded_at: AwareDatetime

@@ -22,6 +22,7 @@ from models.routing import Router, load_routing
 from producers.alerts_api import KafkaPublisher, alerts_router
 from producers.intake import create_web_app
 from producers.outbox import Outbox
+from producers.outcomes_api import outcomes_router
 from producers.received import ReceivedRecorder
 from producers.relay import Relay
 from streams import topics
@@ -87,7 +88,8 @@ class Stack:
         self.exits.callback(publisher.close)
         router = Router(load_routing(s.config_dir / "routing.toml"))
         alerts = alerts_router(backend, publisher, router)
-        app = create_web_app(s, self.config, outbox, queries, alerts=alerts)
+        routers = [alerts, outcomes_router(backend)]
+        app = create_web_app(s, self.config, outbox, queries, routers=routers)
         server = uvicorn.Server(
             uvicorn.Config(
                 app, host=s.http_host, port=s.http_port, log_level="warning", access_log=False

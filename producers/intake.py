@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any, Protocol
 from zoneinfo import ZoneInfo
@@ -90,7 +91,7 @@ def create_web_app(
     config: Config,
     outbox: Outbox,
     queries: Queries,
-    alerts: APIRouter | None = None,
+    routers: Sequence[APIRouter] = (),
 ) -> FastAPI:
     app = FastAPI(title="Minqing 民情", version="0.1.0")
     secret = settings.receipt_secret.get_secret_value()
@@ -134,8 +135,8 @@ def create_web_app(
         )
 
     _read_routes(app, outbox, queries)
-    if alerts is not None:
-        app.include_router(alerts)
+    for router in routers:
+        app.include_router(router)
     app.mount("/metrics", make_asgi_app())
     mount_ui(app, settings, config, queries)
 

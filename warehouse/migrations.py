@@ -206,6 +206,19 @@ MIGRATIONS: tuple[Migration, ...] = (
 )
 
 
+# --- Migration 5: outcomes of matters (the risk model's labels) -------------------------
+OUTCOMES = f"""
+CREATE TABLE IF NOT EXISTS {{db}}.outcomes (
+    outcome_id String, matter_id String, outcome String, incident_kind String,
+    t_incident Nullable({_UTC}), note String, recorded_by String,
+    recorded_at {_UTC}, {_INGESTED}
+) ENGINE = ReplacingMergeTree() ORDER BY (matter_id, outcome_id)
+"""
+
+MIGRATIONS = (*MIGRATIONS, Migration(5, "matter outcomes (risk labels)", (OUTCOMES,)))
+TABLES = (*TABLES, "outcomes")
+
+
 def _sql(statement: str, backend: Backend) -> str:
     # str.replace, not format: statements may one day contain literal braces.
     return statement.replace("{db}", backend.database)

@@ -168,4 +168,5 @@ def test_counts_after_duplicates(
         "alert_events": 0,
         "dead_letters": 1,
         **dict.fromkeys(ALERTING_TABLES, 0),
+        "outcomes": 0,
     }

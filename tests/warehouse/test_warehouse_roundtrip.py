@@ -14,12 +14,14 @@ from minqing.records import (
     DeadLetter,
     Matter,
     MatterUpdate,
+    Outcome,
     Report,
     RiskScore,
 )
-from tests.warehouse.conftest import alerting_records
+from tests.warehouse.conftest import T0, alerting_records
 from warehouse.backend import Backend
 from warehouse.migrations import TABLES
+from warehouse.outcomes import outcome_row
 from warehouse.rows import (
     Row,
     accepted_row,
@@ -48,6 +50,7 @@ KEYS = {
     "notifications": "notification_id",
     "suppressions": "notice_id",
     "deliveries": "delivery_id",
+    "outcomes": "outcome_id",
 }
 
 
@@ -82,6 +85,18 @@ def one_row_per_table(
         "alert_events": alert_event_row(make_event(note="多行\n备注")),
         "dead_letters": dead_letter_row(make_dead_letter(payload='{"a": "\\u0000 \'x\'"}')),
         **{rows_for(r)[0][0]: rows_for(r)[0][1] for r in alerting_records()},
+        "outcomes": outcome_row(
+            Outcome(
+                outcome_id="o-1",
+                matter_id="M1",
+                outcome="incident",
+                incident_kind="gathering",
+                t_incident=T0,
+                note="现场'聚集'",
+                recorded_by="李",
+                recorded_at=T0,
+            )
+        ),
     }
 
 

@@ -1,6 +1,6 @@
 """Browser-test fixtures: one real stack per module, Debian's chromium through Playwright.
 
-The stack is ``python -m web up`` (``minqing up`` with the UI mounted) in its own
+The stack is ``minqing up`` (``python -m minqing.cli up``) in its own
 process group, on free ports, with its own data dir and chdb path: chdb allows
 one data path per process, and this test process has its own. It can be
 stopped and started again on the same ports and data, for the "intake down" test.
@@ -43,7 +43,7 @@ STOP_TIMEOUT = 20.0
 
 @dataclass
 class UiStack:
-    """A ``python -m web up`` process that can be stopped and started again."""
+    """A ``minqing up`` process that can be stopped and started again."""
 
     root: Path
     demo: bool = False
@@ -73,7 +73,7 @@ class UiStack:
 
     def start(self) -> UiStack:
         self.starts += 1
-        args = [sys.executable, "-m", "web", "up", *(["--demo"] if self.demo else [])]
+        args = [sys.executable, "-m", "minqing.cli", "up", *(["--demo"] if self.demo else [])]
         with self.log_path.open("wb") as out:
             self.proc = subprocess.Popen(
                 args,

@@ -1,6 +1,6 @@
 """``python -m tests.web.screenshots``: the README's screenshots, with real data from the demo feed.
 
-Starts ``python -m web up --demo`` on free ports in a temporary directory, lets the
+Starts ``minqing up --demo`` on free ports in a temporary directory, lets the
 simulated informants report for ``--seconds`` (default 80: the first consumer-group
 join takes about 30 s), then captures every page with Debian's chromium into
 docs/screenshots/. Not part of ``make test``: it rewrites files under docs/.
