@@ -59,6 +59,18 @@ def _evaluation_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     evr.add_argument("--input", type=Path, required=True, help="JSONL reports")
     evr.add_argument("--truth", type=Path, required=True, help="folder with truth_*.csv")
     evr.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    sc = sub.add_parser(
+        "scenarios", help="synthetic scenarios with ground truth (risk, clustering)"
+    )
+    sc.add_argument("--output", type=Path, required=True, help="folder to write")
+    sc.add_argument(
+        "--preset",
+        default="train",
+        choices=["train", "train-ticked", "train-sparse", "shifted", "stress"],
+    )
+    sc.add_argument("--seed", type=int)
+    sc.add_argument("--n-matters", dest="n_matters", type=int)
+    sc.add_argument("--days", type=float)
     tr = sub.add_parser("train", help="train the risk model from files or the warehouse")
     tr.add_argument("--input", type=Path, help="JSONL reports (default: the warehouse)")
     tr.add_argument("--truth", type=Path, help="folder with truth_*.csv")
@@ -139,6 +151,10 @@ def dispatch(settings: Settings, args: argparse.Namespace) -> int:
         from models.evaluate_risk import main as evaluate_risk
 
         return evaluate_risk(settings, args)
+    elif args.cmd == "scenarios":
+        from producers.scenarios import main as scenarios
+
+        return scenarios(settings, args)
     elif args.cmd == "train":
         from models.training import main as train
 

@@ -27,13 +27,16 @@ class ClusteringConfig(BaseModel):
     matter_window_days: float = 60.0
     match_bias: float = -4.0
     match_weights: dict[str, float] = Field(default_factory=dict)
+    # Reports with no place: evidence weighs differently (text only), fitted apart.
+    match_bias_unplaced: float = -4.0
+    match_weights_unplaced: dict[str, float] = Field(default_factory=dict)
     match_threshold: float = 0.5  # a report with a place (township) joins at this P or above
     match_threshold_unplaced: float = 0.5  # one without: only text can tell
     merge_threshold: float = 0.9
     match_content_chars: int = 200
-    max_candidates: int = 12
+    max_candidates: int = 6
     posting_cap: int = 48
-    recent_per_block: int = 4
+    recent_per_block: int = 2
     max_open_per_block: int = 4000
     # township code -> neighbouring township codes, searched too (both ways).
     neighbours: dict[str, list[str]] = Field(default_factory=dict)

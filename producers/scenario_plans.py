@@ -143,9 +143,7 @@ class Drawer:
             people = pb.round_people(low + (peak - low) * u**1.3)
             stage, intents = (first, ()) if j == 0 else self._step(u, onset, path)
             village = self._spread(p.villages, u)
-            p.beats.append(
-                self._beat(t, stage, village, people, intents)
-            )
+            p.beats.append(self._beat(t, stage, village, people, intents))
 
     def _aftermath(self, p: Plan, at_least: int = 0) -> None:
         """Reports of the incident itself (after it: never a warning)."""

@@ -17,7 +17,8 @@ from minqing.regions import Regions
 from minqing.settings import Settings
 from models.alerting import AlertPolicy
 from models.clustering import BaselineClusterer
-from models.risk import RuleScorer
+from models.model_store import ModelStore
+from models.risk import RiskScorer, make_scorer, model_dir
 from streams import validate
 
 
@@ -27,13 +28,16 @@ class Pipeline:
     regions: Regions
     receipt_secret: str
     clusterer: BaselineClusterer = field(init=False)
-    scorer: RuleScorer = field(init=False)
+    scorer: RiskScorer = field(init=False)
     policy: AlertPolicy = field(init=False)
     states: dict[str, Any] = field(init=False)
+    models: ModelStore = field(init=False)
 
     def __post_init__(self) -> None:
         self.clusterer = BaselineClusterer(self.config.clustering)
-        self.scorer = RuleScorer(self.config.risk, self.config.signals)
+        self.scorer = make_scorer(self.config.risk, self.config.signals)
+        # A newly promoted risk model is picked up without a restart.
+        self.models = ModelStore(model_dir(self.config.risk), self.config.risk.reload_seconds)
         self.policy = AlertPolicy(self.config.alerts)
         self.states = {
             "cluster": self.clusterer.init(),
@@ -59,8 +63,10 @@ class Pipeline:
         metrics.STAGE_MESSAGES.labels("risk").inc()
         at = update.accepted.report.received_at or datetime.now(UTC)
         report_id = update.accepted.report.report_id or ""
+        if self.config.risk.model == "promoted":
+            self.models.refresh(self.scorer)
         self.states["risk"], score = self.scorer.update(
-            self.states["risk"], update.matter, report_id, at
+            self.states["risk"], update.matter, report_id, at, accepted=update.accepted
         )
         return Scored(matter=update.matter, score=score)
 
