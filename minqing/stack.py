@@ -11,8 +11,10 @@ import threading
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from functools import partial
 
 import uvicorn
+from fastapi import FastAPI
 
 from minqing.config import Config, load_config
 from minqing.errors import MinqingError
@@ -20,6 +22,8 @@ from minqing.regions import Regions
 from minqing.settings import Settings
 from models.routing import Router, load_routing
 from producers.alerts_api import KafkaPublisher, alerts_router
+from producers.auth import AuthService
+from producers.auth.bootstrap import first_run
 from producers.intake import create_web_app
 from producers.outbox import Outbox
 from producers.outcomes_api import outcomes_router
@@ -84,12 +88,7 @@ class Stack:
             s.outbox_resend_seconds,
             s.outbox_poll_seconds,
         ).start()
-        publisher = KafkaPublisher(s.bootstrap, topics.ALERT_ACTIONS)
-        self.exits.callback(publisher.close)
-        router = Router(load_routing(s.config_dir / "routing.toml"))
-        alerts = alerts_router(backend, publisher, router)
-        routers = [alerts, outcomes_router(backend)]
-        app = create_web_app(s, self.config, outbox, queries, routers=routers)
+        app = self._web_app(backend, queries, outbox)
         server = uvicorn.Server(
             uvicorn.Config(
                 app, host=s.http_host, port=s.http_port, log_level="warning", access_log=False
@@ -100,6 +99,16 @@ class Stack:
         self.exits.callback(outbox.close)
         self.exits.callback(relay.stop)
         self.exits.callback(_stopper(server, thread))
+
+    def _web_app(self, backend: Backend, queries: Queries, outbox: Outbox) -> FastAPI:
+        s = self.settings
+        publisher = KafkaPublisher(s.bootstrap, topics.ALERT_ACTIONS)
+        self.exits.callback(publisher.close)
+        router = Router(load_routing(s.config_dir / "routing.toml"))
+        routers = [alerts_router(backend, publisher, router), outcomes_router(backend)]
+        auth = AuthService.build(s, backend)
+        first_run(s, auth.store, self.config.region.county_code)  # development only
+        return create_web_app(s, self.config, outbox, queries, routers=routers, auth=auth)
 
     @staticmethod
     def _processed(queries: Queries) -> Callable[[list[str]], set[str]]:
@@ -116,10 +125,12 @@ class Stack:
         from streams.app import create_app
         from streams.escalation import build_alerting
         from streams.pipeline import Pipeline
+        from warehouse.window import window_reports
         from warehouse.writer import WarehouseWriter
 
         s, backend = self.settings, self.open_warehouse()
         pipeline = Pipeline.from_settings(s, self.config)
+        pipeline.history = partial(window_reports, backend)
 
         def writer() -> WarehouseWriter:
             return WarehouseWriter(backend, s.writer_batch_rows, s.writer_flush_seconds)
@@ -165,6 +176,8 @@ def announce(settings: Settings, demo: bool) -> None:
         f"  Informant form 报送表单:  {base}/",
         f"  Alerts API 预警:          {base}/api/v1/alerts",
         f"  Report status 回执查询:   {base}/api/v1/reports/<receipt>",
+        f"  Sign in 登录:             {base}/login"
+        + (f"  (first-run accounts: {settings.credentials_path})" if settings.open_intake else ""),
         f"  Health:                   {base}/healthz",
         f"  Kafka: {settings.bootstrap}   Warehouse: {settings.warehouse_url}",
         "  Ctrl-C stops everything.",

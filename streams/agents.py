@@ -19,6 +19,7 @@ from minqing.validation import explain
 from streams.pipeline import Pipeline
 from streams.topics import Topics
 from streams.validate import dead_letter
+from streams.window import Window
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,8 @@ def register(app: faust.App, t: Topics, pipe: Pipeline) -> None:
             else:
                 await t.valid.send(key=place_key(out), value=out.to_bytes())
 
+    window = Window(app, pipe)
+
     @app.agent(t.valid, name="cluster")
     async def cluster_agent(stream: faust.StreamT) -> None:
         async for raw in stream:
@@ -72,8 +75,13 @@ def register(app: faust.App, t: Topics, pipe: Pipeline) -> None:
             if isinstance(item, DeadLetter):
                 await to_dlq(item)
                 continue
+            if not pipe.ready:
+                window.restore(item)
             update = pipe.cluster(item)
-            await t.matters.send(key=update.matter.matter_id.encode(), value=update.to_bytes())
+            window.keep(item)
+            # Keyed by place like reports.valid: a matter's risk and alert state sit on
+            # the same partition (and worker) as its clustering state.
+            await t.matters.send(key=place_key(item), value=update.to_bytes())
 
     @app.agent(t.matters, name="risk")
     async def risk_agent(stream: faust.StreamT) -> None:
@@ -83,7 +91,7 @@ def register(app: faust.App, t: Topics, pipe: Pipeline) -> None:
                 await to_dlq(update)
                 continue
             scored = pipe.score(update)
-            await t.risk.send(key=scored.matter.matter_id.encode(), value=scored.to_bytes())
+            await t.risk.send(key=place_key(update.accepted), value=scored.to_bytes())
 
     @app.agent(t.risk, name="alert")
     async def alert_agent(stream: faust.StreamT) -> None:

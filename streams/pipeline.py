@@ -6,8 +6,10 @@ Agents call these methods and send what they return; all logic lives in
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from minqing import metrics
@@ -21,6 +23,13 @@ from models.model_store import ModelStore
 from models.risk import RiskScorer, make_scorer, model_dir
 from streams import validate
 
+log = logging.getLogger(__name__)
+
+
+def event_order(item: Accepted) -> tuple[str, str]:
+    at = item.report.received_at
+    return (at.astimezone(UTC).isoformat() if at else "", item.report.report_id or "")
+
 
 @dataclass
 class Pipeline:
@@ -32,6 +41,10 @@ class Pipeline:
     policy: AlertPolicy = field(init=False)
     states: dict[str, Any] = field(init=False)
     models: ModelStore = field(init=False)
+    # Reads the window's reports back from the warehouse (set by the entry point).
+    history: Callable[[datetime], list[Accepted]] | None = None
+    # False until the state has been rebuilt after a start or a rebalance.
+    ready: bool = False
 
     def __post_init__(self) -> None:
         self.clusterer = BaselineClusterer(self.config.clustering)
@@ -39,11 +52,40 @@ class Pipeline:
         # A newly promoted risk model is picked up without a restart.
         self.models = ModelStore(model_dir(self.config.risk), self.config.risk.reload_seconds)
         self.policy = AlertPolicy(self.config.alerts)
+        self.reset()
+
+    def reset(self) -> None:
         self.states = {
             "cluster": self.clusterer.init(),
             "risk": self.scorer.init(),
             "alert": self.policy.init(),
         }
+
+    def rebuild(self, items: Iterable[Accepted]) -> int:
+        """Refold every model over the window's reports, in event-time order.
+
+        The models are deterministic, so this gives the state an uninterrupted
+        worker would have; outputs are dropped (they were sent the first time).
+        """
+        self.reset()
+        n = 0
+        for item in sorted(items, key=event_order):
+            self.states["cluster"], update = self.clusterer.update(self.states["cluster"], item)
+            at = item.report.received_at or datetime.now(UTC)
+            self.states["risk"], score = self.scorer.update(
+                self.states["risk"], update.matter, item.report.report_id or "", at, accepted=item
+            )
+            self.states["alert"], _ = self.policy.update(self.states["alert"], score, update.matter)
+            n += 1
+        self.ready = True
+        log.info("state rebuilt from %d reports of the window / 已从窗口内 %d 条报告重建状态", n, n)
+        return n
+
+    def window_start(self, newest: datetime) -> datetime:
+        days = max(self.config.clustering.window_days,
+                   getattr(self.config.clustering, "matter_window_days", 0.0))  # fmt: skip
+        return newest - timedelta(days=days)
+        self.policy = AlertPolicy(self.config.alerts)
 
     @classmethod
     def from_settings(cls, settings: Settings, config: Config) -> Pipeline:

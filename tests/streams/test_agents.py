@@ -193,7 +193,8 @@ def test_cluster_emits_matter_updates(
     assert a.accepted == first and a.new_matter and a.matter.version == 1
     assert b.accepted == second and not b.new_matter
     assert b.matter.matter_id == a.matter.matter_id and b.matter.n_reports == 2
-    assert h.sent["matters"][1][0] == a.matter.matter_id.encode()
+    # keyed by place, like reports.valid: risk and alert state co-partitioned with clustering
+    assert h.sent["matters"][1][0] == FENGQIAO.encode()
 
 
 def test_risk_emits_scored(
@@ -214,7 +215,7 @@ def test_risk_emits_scored(
     assert scored.score.report_id == update.accepted.report.report_id
     assert scored.score.scored_at == update.accepted.report.received_at
     assert 0.0 < scored.score.risk < 1.0
-    assert h.sent["risk"][0][0] == update.matter.matter_id.encode()
+    assert h.sent["risk"][0][0] == (update.accepted.place.township or "-").encode()
 
 
 def scored_for(h: Harness, reports: list[Report]) -> list[Scored]:
