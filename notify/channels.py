@@ -12,6 +12,7 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import logging
 import smtplib
 import time
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ from minqing.errors import NotifyError
 from minqing.settings import Settings
 from notify.config import NotifyConfig, SmsGateway, Webhook
 from notify.render import Message
+
+log = logging.getLogger(__name__)
 
 KEY_HEADER = "X-Minqing-Idempotency-Key"
 
@@ -190,6 +193,9 @@ def build_channels(settings: Settings, cfg: NotifyConfig, client: httpx.AsyncCli
     for name, hook in cfg.webhooks.items():
         token = settings.webhook_tokens.get(name)
         secret = settings.webhook_secrets.get(name)
+        if not hook.url:
+            log.info("webhook %s is off (no url configured)", name)
+            continue
         hooks[name] = WebhookChannel(
             hook, client, token.get_secret_value() if token else "",
             secret.get_secret_value() if secret else "",
