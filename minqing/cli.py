@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -46,7 +47,24 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--output", type=Path, required=True)
     rep.add_argument("--regions", type=Path, help="CSV code,name,parent_code,level to add")
     _evaluation_parsers(sub)
+    _admin_parsers(sub)
     return p
+
+
+def _admin_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``user add`` and ``retention`` (producers/auth/cli.py runs them)."""
+    user = sub.add_parser("user", help="staff accounts (add)")
+    what = user.add_subparsers(dest="user_cmd", required=True)
+    add = what.add_parser("add", help="create a staff account; prints its password once")
+    add.add_argument("username")
+    add.add_argument("--role", required=True,
+                     choices=["analyst", "unit_handler", "leader", "admin"])  # fmt: skip
+    add.add_argument("--regions", nargs="*", default=[], help="region-code prefixes (analyst)")
+    add.add_argument("--units", nargs="*", default=[], help="unit ids (unit handler)")
+    add.add_argument("--leader", default="", help="leader id in routing.toml (leader)")
+    add.add_argument("--token", action="store_true", help="also issue an API token")
+    ret = sub.add_parser("retention", help="drop reports older than MINQING_RETENTION_MONTHS")
+    ret.add_argument("--dry-run", action="store_true", help="only list what would be dropped")
 
 
 def _evaluation_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -81,13 +99,20 @@ def _base_url(settings: Settings, url: str | None) -> str:
     return url or f"http://127.0.0.1:{settings.http_port}"
 
 
+def _token(settings: Settings) -> str | None:
+    """MINQING_API_TOKEN, else (development) the first-run admin's token."""
+    from producers.auth.bootstrap import dev_token
+
+    return os.environ.get("MINQING_API_TOKEN") or dev_token(settings)
+
+
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     from producers.sender import file_lines, send_lines, wait_ready
 
     base = _base_url(settings, args.url)
     wait_ready(base, 10)
     total = sum(1 for _ in file_lines(args.file))
-    result = send_lines(base, file_lines(args.file), total=total)
+    result = send_lines(base, file_lines(args.file), total=total, token=_token(settings))
     rejected_path = args.file.with_suffix(".rejected.jsonl")
     if result.rejected:
         with rejected_path.open("w", encoding="utf-8") as f:
@@ -117,7 +142,7 @@ def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
         base = _base_url(settings, args.url)
         wait_ready(base, 10)
         lines = ((i, r.to_bytes()) for i, r in enumerate(reports, 1))
-        result = send_lines(base, lines, total=len(reports))
+        result = send_lines(base, lines, total=len(reports), token=_token(settings))
         log.info("sent %d, rejected %d", result.accepted, len(result.rejected))
     return 0
 
@@ -159,6 +184,10 @@ def dispatch(settings: Settings, args: argparse.Namespace) -> int:
         from models.training import main as train
 
         return train(settings, args)
+    elif args.cmd in ("user", "retention"):
+        from producers.auth.cli import cmd_retention, cmd_user
+
+        return (cmd_user if args.cmd == "user" else cmd_retention)(settings, args)
     else:
         handlers = {"import": cmd_import, "simulate": cmd_simulate, "replay": cmd_replay}
         return handlers[args.cmd](settings, args)
@@ -171,6 +200,9 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings()
     except ValidationError as e:
         sys.stderr.write(f"invalid MINQING_* settings / 环境变量配置无效:\n{e}\n")
+        return 2
+    except MinqingError as e:  # production with a placeholder secret (minqing/placeholders.py)
+        sys.stderr.write(f"{e}\n")
         return 2
     logs.configure(settings)
     try:

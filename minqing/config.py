@@ -16,6 +16,47 @@ class RegionConfig(BaseModel):
     county_code: str
 
 
+# Fitted by `python -m bench.run fit` (docs/CLUSTERING.md); configs/minqing.toml repeats them.
+MATCH_WEIGHTS = {
+    "title_cos": 1.3965,
+    "title_max": 1.527,
+    "content_cos": 2.4926,
+    "words": 1.8392,
+    "name_match": 2.7526,
+    "name_conflict": -4.3277,
+    "village_conflict": -0.2844,
+    "unit_match": -0.0685,
+    "unit_conflict": -2.924,
+    "same_village": 2.6702,
+    "same_town": 1.8428,
+    "other_town": 0.0,
+    "category_same": 0.5192,
+    "category_diff": -4.4446,
+    "log_gap_days": -2.3904,
+    "same_informant": -0.354,
+    "log_size": -1.4405,
+}
+MATCH_WEIGHTS_UNPLACED = {
+    "title_cos": 3.0914,
+    "title_max": 3.0094,
+    "content_cos": 3.5903,
+    "words": 2.8532,
+    "name_match": 3.2101,
+    "name_conflict": -0.2961,
+    "village_conflict": -2.2285,
+    "unit_match": 0.6582,
+    "unit_conflict": -2.2426,
+    "same_village": 0.0,
+    "same_town": 0.0,
+    "other_town": 0.0,
+    "category_same": -1.941,
+    "category_diff": -0.4522,
+    "log_gap_days": -0.2685,
+    "same_informant": 3.0817,
+    "log_size": -2.4944,
+}
+
+
 class ClusteringConfig(BaseModel):
     # The first five drive models.baseline_clustering (kept as a benchmark reference).
     window_days: float = 14
@@ -25,17 +66,19 @@ class ClusteringConfig(BaseModel):
     content_chars: int = 300
     # models.clustering.Clusterer; weights and thresholds fitted by bench/fit_matcher.py.
     matter_window_days: float = 60.0
-    match_bias: float = -4.0
-    match_weights: dict[str, float] = Field(default_factory=dict)
+    match_bias: float = -4.321
+    match_weights: dict[str, float] = Field(default_factory=lambda: dict(MATCH_WEIGHTS))
     # Reports with no place: evidence weighs differently (text only), fitted apart.
-    match_bias_unplaced: float = -4.0
-    match_weights_unplaced: dict[str, float] = Field(default_factory=dict)
-    match_threshold: float = 0.5  # a report with a place (township) joins at this P or above
-    match_threshold_unplaced: float = 0.5  # one without: only text can tell
+    match_bias_unplaced: float = -5.875
+    match_weights_unplaced: dict[str, float] = Field(
+        default_factory=lambda: dict(MATCH_WEIGHTS_UNPLACED)
+    )
+    match_threshold: float = 0.3  # a report with a place joins at this P or above
+    match_threshold_unplaced: float = 0.3  # one without: only text can tell
     merge_threshold: float = 0.9
     match_content_chars: int = 200
-    max_candidates: int = 6
-    posting_cap: int = 48
+    max_candidates: int = 4
+    posting_cap: int = 32
     recent_per_block: int = 2
     max_open_per_block: int = 4000
     # township code -> neighbouring township codes, searched too (both ways).

@@ -9,8 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from minqing.placeholders import refuse_placeholders
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,6 +28,8 @@ class Settings(BaseSettings):
 
     env: Literal["development", "production"] = "development"
     log_format: Literal["text", "json"] = "text"
+    # Development's open mode: anonymous may read the alert list (never in production).
+    open_alerts: bool = True
     log_level: str = "INFO"
     data_dir: Path = Path("data")
     config_dir: Path = Field(default_factory=default_config_dir)
@@ -57,6 +61,19 @@ class Settings(BaseSettings):
 
     # Keys the receipt codes; production must set its own.
     receipt_secret: SecretStr = SecretStr("dev-only-receipt-secret")
+    # Signs session cookies; production must set its own (minqing/secrets.py refuses defaults).
+    session_secret: SecretStr = SecretStr("dev-only-session-secret")
+    session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
+    # How long a token or session lookup is trusted before the warehouse is asked again;
+    # revocations in this process apply at once, in other intake processes after this long.
+    auth_cache_seconds: float = Field(default=5.0, ge=0, le=300)
+    # Abuse limits (requests per minute, with a burst of the same size). IPs stay in memory.
+    rate_ip_per_minute: float = Field(default=60.0, gt=0)
+    rate_informant_per_minute: float = Field(default=20.0, gt=0)
+    rate_login_per_minute: float = Field(default=10.0, gt=0)
+    enrollment_days: float = Field(default=14.0, gt=0, le=365)
+    # Reports older than this many months are dropped, whole months at a time; 0 keeps all.
+    retention_months: int = Field(default=24, ge=0)
 
     demo_rate_per_second: float = 2.0
     demo_seed: int = 7
@@ -75,6 +92,26 @@ class Settings(BaseSettings):
     webhook_tokens: dict[str, SecretStr] = Field(default_factory=dict)
     webhook_secrets: dict[str, SecretStr] = Field(default_factory=dict)  # DingTalk signing (加签)
     notify_timeout_seconds: float = 10.0
+
+    @model_validator(mode="after")
+    def _production_secrets(self) -> Settings:
+        """Production refuses to start with a default or placeholder secret (ConfigError)."""
+        if self.env == "production":
+            refuse_placeholders(self)
+        return self
+
+    @property
+    def open_intake(self) -> bool:
+        """Development takes anonymous reports; production only enrolled informants'."""
+        return self.env != "production"
+
+    @property
+    def credentials_path(self) -> Path:
+        return self.data_dir / "credentials.json"
+
+    @property
+    def open_alert_list(self) -> bool:
+        return self.open_alerts and self.env == "development"
 
     @property
     def bootstrap(self) -> str:

@@ -1,142 +1,157 @@
-"""Single-pass clustering of reports into matters (事项) by character n-grams.
+"""Clustering reports into matters (事项): one concrete problem at one concrete place.
 
-A report joins the most similar open matter of its township (any open matter
-when it has no township) seen within the window, if the cosine similarity of
-its hashed n-gram vector to the matter's centroid reaches the threshold;
-otherwise it opens a new matter. Matters idle longer than the window are
-evicted, so the state stays bounded. A report id seen before (an at-least-once
-redelivery) returns its matter unchanged instead of counting twice.
+``Clusterer.update(state, accepted) -> (state, MatterUpdate)`` (models/base.py):
 
-``MatterUpdate.similarity`` is to the matter joined or, for a new matter, to
-the closest candidate that was not close enough (0.0 when there was none).
+1. A report id seen before (an at-least-once redelivery) returns its matter, not counted again.
+2. The clock moves to the report's time; matters quiet for ``matter_window_days``
+   are evicted, and each block keeps at most ``max_open_per_block`` open matters.
+3. The report is read once (models/report_view.py): normalised text, hashed
+   n-gram vectors, place and organisation names, title words, index keys.
+4. Candidates come from the block index (models/candidates.py): at most
+   ``max_candidates`` matters, whatever the history.
+5. Each candidate gets P(same matter) from the fitted matcher (models/matcher.py).
+   The best at ``match_threshold`` or above (``match_threshold_unplaced`` for a
+   report with no place) is joined; otherwise a new matter opens.
+6. Any other candidate at ``merge_threshold`` or above is the same matter as
+   well: the report bridges them and they merge (the older matter's id survives).
+
+``MatterUpdate.similarity`` is that probability for the matter joined, or the
+best one that fell short for a new matter (0.0 with no candidate). Analyst
+corrections (merge, move out) are in models/cluster_ops.py.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterable
+from itertools import islice
+from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
-from minqing.config import ClusteringConfig
+from minqing.config import ClusteringConfig, Config
 from minqing.records import Accepted, MatterUpdate
-from models.base import dump_state, load_state
-from models.index import CentroidIndex
-from models.matters import OpenMatter, Texts, open_matter
-from models.text import normalize
-from models.vectors import SparseVec, add, featurize
+from minqing.regions import Regions, name_variants
+from models.baseline_clustering import EPOCH, BaselineClusterer, BaselineState, report_key
+from models.candidates import top
+from models.cluster_ops import absorb_into, relocate
+from models.cluster_state import ClusterState, combine, extract
+from models.matcher import Matcher, feature_matrix
+from models.matter_state import MatterState, member_of, new_matter
+from models.report_view import Report, prepare
+from models.textproc import Words
 
+__all__ = ["EPOCH", "BaselineClusterer", "BaselineState", "ClusterState", "Clusterer",
+           "combine", "extract", "report_key"]  # fmt: skip
 log = logging.getLogger(__name__)
-
-# Event time of a report without one, before any report had a time.
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+Probs = npt.NDArray[np.float64]
 
 
-@dataclass
-class ClusterState:
-    """Open matters in creation order, and which open matter each report joined."""
+def place_names(regions: Regions | None) -> list[str]:
+    """Every village's and township's short and long forms (for the segmenter)."""
+    words: set[str] = set()
+    for r in regions.by_code.values() if regions else ():
+        if r.level in ("village", "township"):
+            words |= name_variants(r.name)
+    return sorted(words)
 
-    matters: dict[str, OpenMatter] = field(default_factory=dict)
-    seen: dict[str, str] = field(default_factory=dict)
-    newest: datetime | None = None
-    # A cache, never saved: results are the same with or without it.
-    index: CentroidIndex = field(default_factory=CentroidIndex, repr=False, compare=False)
-    stamps: int = field(default=0, repr=False, compare=False)
 
-    def stamp(self, m: OpenMatter) -> None:
-        """Mark a new centroid of ``m`` (the index then recomputes it)."""
-        self.stamps += 1
-        m.stamp = self.stamps
-        self.index.changed(self.matters.values())
+def office_words(extra_file: Path | None) -> list[str]:
+    """An office's list of names (compounds, companies), one a line, # for comments."""
+    if extra_file is None or not extra_file.is_file():
+        return []
+    lines = extra_file.read_text(encoding="utf-8").splitlines()
+    return sorted({w.strip() for w in lines if w.strip() and not w.startswith("#")})
 
-    def to_json(self) -> str:
-        return dump_state("cluster", {
-            "newest": self.newest.isoformat() if self.newest else None,
-            "matters": [m.to_dict() for m in self.matters.values()],
-        })  # fmt: skip
+
+class Clusterer:
+    """See the module docstring."""
+
+    def __init__(self, cfg: ClusteringConfig, regions: Regions | None = None,
+                 user_words: Iterable[str] = ()) -> None:  # fmt: skip
+        self.cfg = cfg
+        self.window = cfg.matter_window_days * 86400.0
+        self.words = Words(user_words, place_names(regions))
+        self.matcher = Matcher(cfg.match_weights, cfg.match_bias, cfg.match_weights_unplaced,
+                               cfg.match_bias_unplaced)  # fmt: skip
+        near: dict[str, set[str]] = {}
+        for a, bs in cfg.neighbours.items():
+            for b in bs:
+                near.setdefault(a, set()).add(b)
+                near.setdefault(b, set()).add(a)
+        self.neighbours = {a: sorted(bs) for a, bs in near.items()}
 
     @classmethod
-    def from_json(cls, data: str | bytes) -> ClusterState:
-        body = load_state("cluster", data)
-        state = cls(newest=datetime.fromisoformat(body["newest"]) if body["newest"] else None)
-        for d in body["matters"]:
-            state.stamps += 1
-            m = OpenMatter.from_dict(d, state.stamps)
-            state.matters[m.matter_id] = m
-            state.seen.update(dict.fromkeys(m.report_ids, m.matter_id))
-        return state
-
-
-def report_key(item: Accepted) -> str:
-    """The report id, or a stable stand-in for a report that has none."""
-    if item.report.report_id:
-        return item.report.report_id
-    return "R" + hashlib.sha1(item.report.to_bytes()).hexdigest()[:16]
-
-
-class BaselineClusterer:
-    """``update(state, accepted) -> (state, MatterUpdate)``; see the module docstring."""
-
-    def __init__(self, cfg: ClusteringConfig) -> None:
-        self.cfg = cfg
-        self._window = timedelta(days=cfg.window_days).total_seconds()
-        self._ngrams = (cfg.ngram_min, cfg.ngram_max)
+    def from_config(cls, config: Config, regions: Regions | None = None) -> Clusterer:
+        """The clusterer as configured, with the office's extra names if it lists any."""
+        cfg = config.clustering
+        extra = config.config_dir / cfg.user_words_file if cfg.user_words_file else None
+        return cls(cfg, regions, office_words(extra))
 
     def init(self) -> ClusterState:
         return ClusterState()
 
     def update(self, state: ClusterState, item: Accepted) -> tuple[ClusterState, MatterUpdate]:
         key = report_key(item)
-        if key in state.seen:
-            matter = state.matters[state.seen[key]].snapshot()
-            log.info("report %s already in matter %s: not counted again", key, matter.matter_id)
-            return state, MatterUpdate(accepted=item, matter=matter, similarity=1.0,
+        known = state.matter(state.seen.get(key, ""))
+        if known is not None:
+            log.info("report %s already in matter %s: not counted again", key, known.matter_id)
+            return state, MatterUpdate(accepted=item, matter=known.snapshot(), similarity=1.0,
                                        new_matter=False)  # fmt: skip
+        r = self.read(state, item, key)
+        candidates = self.candidates(state, r)
+        probs = self.matcher.probabilities(feature_matrix(r, candidates), bool(r.block))
+        matter, p, new = self._place(state, r, item, candidates, probs)
+        return state, MatterUpdate(accepted=item, matter=matter.snapshot(),
+                                   similarity=round(p, 6), new_matter=new)  # fmt: skip
+
+    def read(self, state: ClusterState, item: Accepted, key: str) -> Report:
+        """Move the clock to the report's time (evicting the idle) and read the report."""
         at = item.report.received_at or state.newest or EPOCH
-        self._advance(state, at)
-        texts = self._texts(item)
-        vec = featurize(texts.title, texts.content, *self._ngrams)
-        best, similarity = self._best(state, item.place.township, at, vec)
-        if best is not None and similarity >= self.cfg.threshold:
-            best.total = add(best.total, vec)
-            best.add(item, key, texts, at)
-            joined, new = best, False
-        else:
-            joined, new = open_matter(item, key, texts, at, vec, self._ngrams), True
-            state.matters[joined.matter_id] = joined
-        state.seen[key] = joined.matter_id
-        state.stamp(joined)
-        return state, MatterUpdate(accepted=item, matter=joined.snapshot(),
-                                   similarity=round(similarity, 6), new_matter=new)  # fmt: skip
+        if state.newest is None or at > state.newest:
+            # Evicting at most once a minute of event time costs nothing and decides the
+            # same after a restore (the minute follows from the saved clock).
+            if (
+                state.newest is None
+                or int(at.timestamp()) // 60 > int(state.newest.timestamp()) // 60
+            ):
+                state.evict(at.timestamp() - self.window, self.cfg.max_open_per_block)
+            state.newest = at
+        return prepare(item, key, at, self.words, self.cfg.match_content_chars)
 
-    def _texts(self, item: Accepted) -> Texts:
-        content = item.report.content[: self.cfg.content_chars]
-        return Texts(normalize(item.report.title), normalize(content))
+    def search_blocks(self, state: ClusterState, block: str) -> list[str]:
+        """Own township, its neighbours and the unplaced; every block for an unplaced report."""
+        if not block:
+            return sorted(state.blocks)
+        return [block, *self.neighbours.get(block, ()), ""]
 
-    def _advance(self, state: ClusterState, at: datetime) -> None:
-        """Move the clock to ``at`` if later, and evict matters idle past the window."""
-        if state.newest is not None and at <= state.newest:
-            return
-        state.newest = at
-        horizon = at.timestamp() - self._window
-        for mid in [mid for mid, m in state.matters.items() if m.last_ts < horizon]:
-            for rid in state.matters.pop(mid).report_ids:
-                state.seen.pop(rid, None)
+    def candidates(self, state: ClusterState, r: Report) -> list[MatterState]:
+        """The open matters ``r`` is compared with (at most ``max_candidates``)."""
+        hits = state.index.hits(r.keys, self.search_blocks(state, r.block), self.cfg.posting_cap)
+        recent = state.blocks.get(r.block, {})
+        for m in islice(reversed(recent.values()), self.cfg.recent_per_block):
+            hits.setdefault(m, 0)
+        return top(hits, self.cfg.max_candidates)
 
-    def _best(self, state: ClusterState, township: str | None, at: datetime,
-              vec: SparseVec) -> tuple[OpenMatter | None, float]:  # fmt: skip
-        """The most similar candidate matter (first one on ties) and its similarity."""
-        horizon = at.timestamp() - self._window
-        candidates = [
-            m for m in state.matters.values()
-            if m.last_ts >= horizon and (township is None or m.township == township)
-        ]  # fmt: skip
-        if not candidates:
-            return None, 0.0
-        norms = np.fromiter((m.total.norm for m in candidates), np.float64, len(candidates))
-        dots = state.index.dots(vec, candidates)
-        sims = np.divide(dots, norms, out=np.zeros_like(dots), where=norms > 0)
-        best = int(np.argmax(sims))
-        return candidates[best], float(sims[best])
+    def _place(
+        self, state: ClusterState, r: Report, item: Accepted, candidates: list[MatterState],
+        probs: Probs,
+    ) -> tuple[MatterState, float, bool]:  # fmt: skip
+        """Join the best candidate (merging any it bridges to) or open a new matter."""
+        member = member_of(r, item.report.title, list(item.report.signals))
+        order = np.argsort(-probs, kind="stable")
+        best = float(probs[order[0]]) if len(order) else 0.0
+        if best < (self.cfg.match_threshold if r.block else self.cfg.match_threshold_unplaced):
+            matter = new_matter(member, r.block, r.county, r.tvec, r.cvec)
+            state.put(matter)
+            return matter, best, True
+        matter = candidates[int(order[0])]
+        matter.add(member, r.tvec, r.cvec)
+        state.touch(matter, r.key, r.keys)
+        if r.block and not matter.block:
+            relocate(state, matter, r.block)
+        for i in order[1:]:
+            if probs[i] >= self.cfg.merge_threshold:
+                matter = absorb_into(state, matter, candidates[int(i)])
+        return matter, best, False

@@ -18,9 +18,9 @@ from typing import Any
 from minqing.config import Config
 from minqing.records import Accepted, Report
 from minqing.regions import Regions
-from models.clustering import EPOCH, BaselineClusterer
+from models.clustering import EPOCH, Clusterer
 from models.lenient import coerce_report
-from models.risk import RuleScorer
+from models.risk import make_scorer
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ def _sort_key(item: tuple[Report, Any]) -> tuple[int, datetime, str]:
     return (0, report.received_at, report.report_id or "")
 
 
-def _prepared(reports: Iterable[dict[str, Any]]) -> list[tuple[Report, Any]]:
+def prepared(reports: Iterable[dict[str, Any]]) -> list[tuple[Report, Any]]:
     """Valid reports (repaired where needed) with the raw received_at, in event order."""
     out: list[tuple[Report, Any]] = []
     for n, raw in enumerate(reports, start=1):
@@ -60,16 +60,16 @@ def replay(
     >>> [sorted(o) for o in replay(rows, cfg, Regions())]
     [['at', 'level', 'matter_id', 'report_id', 'risk']]
     """
-    clusterer = BaselineClusterer(config.clustering)
-    scorer = RuleScorer(config.risk, config.signals)
+    clusterer = Clusterer.from_config(config, regions)
+    scorer = make_scorer(config.risk, config.signals)
     cstate, rstate = clusterer.init(), scorer.init()
-    for report, raw_at in _prepared(reports):
+    for report, raw_at in prepared(reports):
         place = regions.locate(report.region_code, report.region_text)
         item = Accepted(report=report, place=place, receipt="")
         cstate, update = clusterer.update(cstate, item)
         rid = report.report_id or ""
         at = report.received_at or cstate.newest or EPOCH
-        rstate, score = scorer.update(rstate, update.matter, rid, at)
+        rstate, score = scorer.update(rstate, update.matter, rid, at, item)
         yield {
             "report_id": rid,
             "matter_id": update.matter.matter_id,

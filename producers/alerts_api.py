@@ -5,8 +5,9 @@ against the latest state (409 when it cannot apply now), written to the
 warehouse as a request (``alert_actions``) and published to the
 ``alert_actions`` topic; the answer is 202 with the action id, and
 ``GET /api/v1/alert-actions/{id}`` tells what the worker did with it. The acting
-user comes from one dependency, ``current_user`` (for now the ``X-Minqing-User``
-header; real authentication replaces that function only).
+user is the signed-in account (producers/auth): ``current_user`` gives its name,
+and every route states the roles it admits and checks the caller's scope; a
+matter outside it answers 404, like a matter that does not exist.
 """
 
 from __future__ import annotations
@@ -16,9 +17,8 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal, Protocol
-from urllib.parse import unquote
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
@@ -26,8 +26,12 @@ from pydantic import BaseModel, Field
 
 from minqing.errors import AlertError, IntakeError
 from minqing.records import ActionKind, AlertAction, AlertingInput, Assignment, Silence
-from models.lifecycle import check, require
+from models.lifecycle import check
+from models.lifecycle import require as complete
 from models.routing import Router
+from producers.auth import STAFF, Principal, audit, require
+from producers.auth.deps import record
+from producers.auth.policy import ACTION_ROLES, in_range, may_silence
 from warehouse.alert_queries import AlertQueries
 from warehouse.backend import Backend
 from warehouse.kpis import kpis
@@ -79,14 +83,13 @@ class SilenceBody(BaseModel):
     reason: str = Field(min_length=1, max_length=500)
 
 
-def current_user(x_minqing_user: Annotated[str | None, Header()] = None) -> str:
-    """The acting user: every lifecycle action records who did it."""
-    # Browsers cannot put Chinese in a header, so the UI percent-encodes names.
-    user = unquote(x_minqing_user or "").strip()
-    if not user:
-        detail = {"message_en": "X-Minqing-User header required", "message_zh": "需要操作人"}
-        raise HTTPException(status_code=401, detail=detail)
-    return user
+Staff = Annotated[Principal, Depends(require(*STAFF))]
+Office = Annotated[Principal, Depends(require("analyst", "admin"))]
+
+
+def current_user(who: Staff) -> str:
+    """The acting user's name (signed-in staff only): every action records who did it."""
+    return who.name
 
 
 User = Annotated[str, Depends(current_user)]
@@ -110,8 +113,10 @@ def alerts_router(backend: Backend, publisher: Publisher, router: Router,
     send = _sender(backend, publisher, clock)
     for action, slug in SLUGS.items():
         endpoint = _action_endpoint(action, queries, send, clock)
+        guard = [Depends(require(*ACTION_ROLES[action], scope_of="matter_id")),
+                 Depends(audit(f"lifecycle:{action}", "matter_id"))]  # fmt: skip
         api.add_api_route(f"/matters/{{matter_id}}/alert/{slug}", endpoint, methods=["POST"],
-                          status_code=202, name=f"alert_{action}")  # fmt: skip
+                          status_code=202, name=f"alert_{action}", dependencies=guard)  # fmt: skip
     _read_routes(api, queries, router, backend, clock)
     _silence_routes(api, queries, send, clock)
     return api
@@ -130,14 +135,15 @@ def _sender(backend: Backend, publisher: Publisher, clock: Callable[[], datetime
 
 def _action_endpoint(action: ActionKind, queries: AlertQueries, send: Send,
                      clock: Callable[[], datetime]) -> Callable[..., Any]:  # fmt: skip
-    def endpoint(matter_id: str, body: ActionBody, user: User) -> Any:
-        case = queries.case(matter_id)
+    def endpoint(matter_id: str, body: ActionBody, who: Staff) -> Any:
+        user = who.name
+        case = queries.case(matter_id, who.scope)
         if case is None:
             return error(404, "no alert on this matter", "该事项没有预警")
         act = _make_action(action, matter_id, body, user, clock())
         try:
             check(case["status"], action)
-            require(action, act.note, act.assignment or _placeholder(action), act.satisfied)
+            complete(action, act.note, act.assignment or _placeholder(action), act.satisfied)
         except AlertError as e:
             return error(409 if "cannot" in str(e) else 422, *_bilingual(e))
         inp = AlertingInput(kind="action", at=act.at, action=act)
@@ -167,13 +173,17 @@ def _make_action(action: ActionKind, matter_id: str, body: ActionBody, user: str
 
 def _read_routes(api: APIRouter, queries: AlertQueries, router: Router, backend: Backend,
                  clock: Callable[[], datetime]) -> None:  # fmt: skip
-    @api.get("/matters/{matter_id}/file")
-    def case_file(matter_id: str) -> Any:
-        found = queries.file(matter_id)
+    @api.get("/matters/{matter_id}/file",
+             dependencies=[Depends(require(*STAFF, scope_of="matter_id")),
+                           Depends(audit("view_case_file", "matter_id"))])  # fmt: skip
+    def case_file(matter_id: str, who: Staff) -> Any:
+        found = queries.file(matter_id, who.scope)
         return found if found["case"] else error(404, "no alert on this matter", "该事项没有预警")
 
     @api.get("/alert-actions/{action_id}")
-    def outcome(action_id: str) -> Any:
+    def outcome(action_id: str, who: Staff) -> Any:
+        if queries.action_matter(action_id, who.scope) is None:
+            return error(404, "no such action", "未找到该操作")
         t = queries.action_outcome(action_id)
         status = "pending" if t is None else "rejected" if t["action"] == "reject" else "done"
         return {"action_id": action_id, "status": status, "transition": t}
@@ -184,47 +194,62 @@ def _read_routes(api: APIRouter, queries: AlertQueries, router: Router, backend:
 def _report_routes(api: APIRouter, queries: AlertQueries, router: Router, backend: Backend,
                    clock: Callable[[], datetime]) -> None:  # fmt: skip
     @api.get("/inbox/{recipient}")
-    def inbox(recipient: str, limit: Annotated[int, Query(ge=1, le=1000)] = 50) -> Any:
+    def inbox(recipient: str, who: Staff,
+              limit: Annotated[int, Query(ge=1, le=1000)] = 50) -> Any:  # fmt: skip
+        if who.scope is not None and recipient not in who.recipients:
+            return error(404, "no such inbox", "未找到该收件箱")
         items = queries.inbox(recipient, limit)
         return {"recipient": recipient, "items": items, "count": len(items)}
 
     @api.get("/kpis")
-    def kpi(start: datetime, end: datetime,
+    def kpi(who: Staff, start: datetime, end: datetime,
             by: Literal["region", "unit", "all"] = "region") -> Any:  # fmt: skip
+        start, end = in_range(start, "start"), in_range(end, "end")
         return {"start": start.isoformat(), "end": end.isoformat(), "by": by,
-                "items": kpis(backend, start, end, by)}  # fmt: skip
+                "items": kpis(backend, start, end, by, who.scope)}  # fmt: skip
 
     @api.get("/leaders/{leader_id}/digest")
-    def digest(leader_id: str, top: Annotated[int, Query(ge=1, le=50)] = 5) -> Any:
+    def digest(leader_id: str, who: Annotated[Principal, Depends(require("leader", "admin"))],
+               top: Annotated[int, Query(ge=1, le=50)] = 5) -> Any:  # fmt: skip
         leader = router.cfg.leaders.get(leader_id)
-        if leader is None:
+        if leader is None or (who.role == "leader" and who.leader_id != leader_id):
             return error(404, "no such leader", "未找到该领导")
-        body = queries.area_cases(leader.areas, clock(), top)
+        body = queries.area_cases(leader.areas, clock(), top, who.scope)
         return {"leader": leader_id, "name": leader.name, "areas": leader.areas, **body}
 
 
 def _silence_routes(api: APIRouter, queries: AlertQueries, send: Send,
                     clock: Callable[[], datetime]) -> None:  # fmt: skip
     @api.post("/silences", status_code=201)
-    def create(body: SilenceBody, user: User) -> Any:
+    def create(body: SilenceBody, who: Office, request: Request) -> Any:
         if not (body.matter_id or body.region or body.category):
             return error(422, "a silence needs a matter, region or category",
                          "屏蔽规则须指定事项、区域或类别")  # fmt: skip
-        s = _new_silence(body, user, clock())
+        may_silence(who, body.matter_id, body.region, queries.case)
+        s = _new_silence(body, who.name, clock())
+        record(request, who, "lifecycle:silence", s.silence_id, matter_id=body.matter_id,
+               region=body.region, category=body.category, hours=body.hours)  # fmt: skip
         send("silences", silence_row(s), AlertingInput(kind="silence", at=s.created_at, silence=s))
         return s.model_dump(mode="json")
 
     @api.get("/silences")
-    def listing(active: bool = True) -> Any:
-        items = queries.silences(clock() if active else None)
+    def listing(who: Office, active: bool = True) -> Any:
+        items = queries.silences(clock() if active else None, who.scope)
         return {"items": items, "count": len(items)}
 
+    _expire_route(api, queries, send, clock)
+
+
+def _expire_route(api: APIRouter, queries: AlertQueries, send: Send,
+                  clock: Callable[[], datetime]) -> None:  # fmt: skip
     @api.post("/silences/{silence_id}/expire")
-    def expire(silence_id: str, user: User) -> Any:
+    def expire(silence_id: str, who: Office, request: Request) -> Any:
         row = queries.silence(silence_id)
-        if row is None:
+        visible = {r["silence_id"] for r in queries.silences(None, who.scope)} if row else set()
+        if row is None or (who.scope is not None and silence_id not in visible):
             return error(404, "no such silence", "未找到该屏蔽规则")
-        s = _expired(row, user, clock())
+        s = _expired(row, who.name, clock())
+        record(request, who, "lifecycle:expire_silence", silence_id)
         send("silences", silence_row(s), AlertingInput(kind="silence", at=s.ends_at, silence=s))
         return s.model_dump(mode="json")
 

@@ -5,6 +5,7 @@ SQLite with synchronous=FULL, so a report answered 201 survives a kill -9.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
@@ -108,6 +109,19 @@ class Outbox:
                 "SELECT report_id FROM outbox WHERE receipt = ?", (receipt,)
             ).fetchone()
         return row[0] if row else None
+
+    def informant_of(self, receipt: str) -> str | None:
+        """The informant id in the held report with this receipt (own-receipt checks)."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT payload FROM outbox WHERE receipt = ?", (receipt,)
+            ).fetchone()
+        if not row:
+            return None
+        try:
+            return str(json.loads(row[0])["informant_id"])
+        except (ValueError, KeyError, TypeError):
+            return None
 
     def depth(self) -> int:
         with self._lock:

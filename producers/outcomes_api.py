@@ -7,12 +7,13 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
 from minqing.records import Outcome, OutcomeKind
 from producers.alerts_api import User
+from producers.auth import STAFF, require
 from warehouse import outcomes
 from warehouse.backend import Backend
 
@@ -22,6 +23,14 @@ class OutcomeIn(BaseModel):
     incident_kind: str = Field(default="", max_length=64)
     t_incident: AwareDatetime | None = None
     note: str = Field(default="", max_length=2000)
+
+    @field_validator("t_incident")
+    @classmethod
+    def _storable(cls, at: datetime | None) -> datetime | None:
+        # The warehouse's DateTime spans 1970..2105; outside it the insert fails (a 5xx).
+        if at is not None and not 1970 < at.year < 2105:
+            raise ValueError("must be between 1971 and 2104 / 发生时间须在1971至2104年之间")
+        return at
 
 
 def _check(body: OutcomeIn) -> JSONResponse | None:
@@ -39,7 +48,11 @@ def _check(body: OutcomeIn) -> JSONResponse | None:
 def outcomes_router(backend: Backend) -> APIRouter:
     router = APIRouter(prefix="/api/v1", tags=["outcomes"])
 
-    @router.post("/matters/{matter_id}/outcome", status_code=201)
+    # Analysts record outcomes; any staff reads them, only for matters in their scope.
+    office = require("analyst", "admin", scope_of="matter_id")
+
+    @router.post("/matters/{matter_id}/outcome", status_code=201,
+                 dependencies=[Depends(office)])  # fmt: skip
     def record(matter_id: str, body: OutcomeIn, user: User) -> Any:
         refused = _check(body)
         if refused is not None:
@@ -53,7 +66,8 @@ def outcomes_router(backend: Backend) -> APIRouter:
         outcomes.record(backend, item)
         return item.model_dump(mode="json")
 
-    @router.get("/matters/{matter_id}/outcome")
+    @router.get("/matters/{matter_id}/outcome",
+                dependencies=[Depends(require(*STAFF, scope_of="matter_id"))])  # fmt: skip
     def latest(matter_id: str) -> Any:
         rows = outcomes.latest_outcomes(backend, matter_id)
         if not rows:
@@ -61,7 +75,7 @@ def outcomes_router(backend: Backend) -> APIRouter:
                                  "message_zh": "尚未登记结果"}, status_code=404)  # fmt: skip
         return rows[0]
 
-    @router.get("/risk/accuracy")
+    @router.get("/risk/accuracy", dependencies=[Depends(require(*STAFF))])
     def accuracy() -> dict[str, Any]:
         return {"months": outcomes.live_accuracy(backend)}
 

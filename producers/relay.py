@@ -33,7 +33,13 @@ def make_producer(bootstrap: str) -> KafkaProducer:
 
 
 class Relay:
-    """A background thread: send due reports, then confirm the ones the warehouse holds."""
+    """Two background threads: one sends due reports to Kafka; the other records them in the
+    warehouse as received and confirms (forgets) the ones it holds processed.
+
+    Separate threads, because each side must go on while the other's server is away: a
+    stopped or hung ClickHouse must not stall sends to Kafka (the pipeline would stop
+    too), and an unreachable broker must not delay the 'received' records.
+    """
 
     def __init__(
         self,
@@ -49,29 +55,48 @@ class Relay:
         self.present, self.recorder = present, recorder
         self.resend_after, self.poll = resend_after, poll
         self._stop = threading.Event()
-        self._busy = threading.Lock()
+        self._busy = threading.Lock()  # the warehouse side: its thread, record_now, step
         self._producer: KafkaProducer | None = None
-        self._thread = threading.Thread(target=self._run, name="outbox-relay", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, args=(self._send_round, self._drop_producer), name="outbox-relay",
+            daemon=True,
+        )  # fmt: skip
+        self._warehouse_thread = threading.Thread(
+            target=self._run, args=(self._warehouse_round, None), name="outbox-warehouse",
+            daemon=True,
+        )  # fmt: skip
 
     def start(self) -> Relay:
         self.outbox.forget_sends()
         self._thread.start()
+        self._warehouse_thread.start()
         return self
 
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(10)
+        self._warehouse_thread.join(10)
         if self._producer is not None:
             self._producer.close(5)
 
-    def _run(self) -> None:
+    def _run(self, round_: Callable[[], None], on_error: Callable[[], None] | None) -> None:
         while not self._stop.is_set():
             try:
-                self.step()
+                round_()
             except Exception as e:  # keep relaying whatever fails: the outbox keeps the data
                 log.warning("outbox relay: %s (will retry)", e)
-                self._drop_producer()
+                if on_error is not None:
+                    on_error()
             self._stop.wait(self.poll)
+
+    def _send_round(self) -> None:
+        self.send(self.outbox.due(self.resend_after))
+        metrics.OUTBOX_DEPTH.set(self.outbox.depth())
+
+    def _warehouse_round(self) -> None:
+        with self._busy:
+            self.record()
+            self.confirm(self.outbox.unconfirmed())
 
     def _drop_producer(self) -> None:
         if self._producer is not None:
@@ -82,7 +107,7 @@ class Relay:
         self._producer = None
 
     def step(self) -> int:
-        """One round; returns how many reports were sent."""
+        """One round of both sides in turn (tests, tools); returns how many reports were sent."""
         with self._busy:
             self.record()
             sent = self.send(self.outbox.due(self.resend_after))
@@ -118,6 +143,11 @@ class Relay:
         ok = [rid for (rid, _), f in zip(batch, futures, strict=True) if _succeeded(f)]
         metrics.OUTBOX_SENT.inc(len(ok))
         self.outbox.mark_sent(ok)
+        if len(ok) < len(batch):
+            # A producer that failed may never recover: after a broker restarted empty
+            # (tansu), the idempotent producer's id is unknown there and every retry fails.
+            # The next round makes a new producer, with a new id.
+            self._drop_producer()
         return len(ok)
 
     def confirm(self, ids: list[str]) -> None:

@@ -158,25 +158,61 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=5)
 
 
+@dataclass
+class ServerProcess:
+    """A clickhouse-server with fixed ports and data dir: stop it and start it again.
+
+    The fault tests stop a warehouse under load; the session fixture uses it too.
+    """
+
+    binary: str
+    root: Path
+    tcp_port: int
+    http_port: int
+    proc: subprocess.Popen[bytes] | None = None
+
+    @classmethod
+    def create(cls, root: Path) -> ServerProcess:
+        """Free ports and a config under ``root``; skips the test if ClickHouse is missing."""
+        binary = _server_binary()
+        if binary is None:
+            pytest.skip("clickhouse-server binary not found (Debian package clickhouse-server)")
+        tcp_port, http_port = _free_ports(2)
+        _write_config(root, tcp_port, http_port)
+        return cls(binary, root, tcp_port, http_port)
+
+    @property
+    def server(self) -> ClickHouseServer:
+        return ClickHouseServer("127.0.0.1", self.tcp_port, self.http_port, self.root)
+
+    def start(self) -> ClickHouseServer:
+        with (self.root / "log" / "stdout.log").open("ab") as out:
+            # cwd=root: the server (and chdb, if ever started there) reads ./config.xml.
+            self.proc = subprocess.Popen(
+                [self.binary, f"--config-file={self.root / 'config.xml'}"],
+                cwd=self.root, stdout=out, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        try:
+            _wait_ready(self.proc, self.http_port, self.root)
+        except BaseException:
+            self.stop()
+            raise
+        return self.server
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            _stop(self.proc)
+        self.proc = None
+
+
 @pytest.fixture(scope="session")
 def clickhouse_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClickHouseServer]:
     """A private clickhouse-server for the test session; skipped only if not installed."""
-    binary = _server_binary()
-    if binary is None:
-        pytest.skip("clickhouse-server binary not found (Debian package clickhouse-server)")
-    root = tmp_path_factory.mktemp("clickhouse")
-    tcp_port, http_port = _free_ports(2)
-    config = _write_config(root, tcp_port, http_port)
-    with (root / "log" / "stdout.log").open("wb") as out:
-        # cwd=root: the server (and chdb, if ever started there) reads ./config.xml.
-        proc = subprocess.Popen(
-            [binary, f"--config-file={config}"], cwd=root, stdout=out, stderr=subprocess.STDOUT
-        )
+    process = ServerProcess.create(tmp_path_factory.mktemp("clickhouse"))
     try:
-        _wait_ready(proc, http_port, root)
-        yield ClickHouseServer("127.0.0.1", tcp_port, http_port, root)
+        yield process.start()
     finally:
-        _stop(proc)
+        process.stop()
 
 
 @pytest.fixture(scope="session")

@@ -32,6 +32,7 @@ APP_SERVICES = ("intake", "worker")
 SECRETS = {
     "MINQING_WAREHOUSE_PASSWORD": "test-only-warehouse-pw",
     "MINQING_RECEIPT_SECRET": "test-only-receipt-key",
+    "MINQING_SESSION_SECRET": "test-only-session-key",
 }
 SECRET_KEY = re.compile(r"(?i)(password|passwd|secret|token|api_?key)")
 

@@ -12,6 +12,7 @@ import json
 import os
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -66,9 +67,18 @@ class Stack:
     kafka_port: int
     warehouse: Path
     log: Path
+    data: Path
 
     def log_tail(self) -> str:
         return self.log.read_text(errors="replace")[-4000:]
+
+    def admin(self) -> dict[str, str]:
+        """The first-run admin's token (data/credentials.json, readable by its owner only)."""
+        path = self.data / "credentials.json"
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        accounts = json.loads(path.read_text(encoding="utf-8"))["accounts"]
+        token = next(a["token"] for a in accounts if a["role"] == "admin")
+        return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture
@@ -94,7 +104,8 @@ def minqing_up(tmp_path: Path) -> Iterator[Stack]:
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, killed as a whole below
         )
-    stack = Stack(proc, f"http://127.0.0.1:{http_port}", kafka_port, warehouse, log)
+    stack = Stack(proc, f"http://127.0.0.1:{http_port}", kafka_port, warehouse, log,
+                  tmp_path / "data")  # fmt: skip
     try:
         wait_healthy(stack)
         yield stack
@@ -173,8 +184,11 @@ def test_minqing_up_turns_a_growing_matter_into_one_alert(
                 "alert_raised",
             )
 
+        assert client.get("/api/v1/alerts").status_code == 401  # reports are open, alerts not
+        admin = stack.admin()
+
         def alerts() -> list[dict[str, Any]]:
-            return list(client.get("/api/v1/alerts").json()["items"])
+            return list(client.get("/api/v1/alerts", headers=admin).json()["items"])
 
         [alert] = poll("an alert", alerts, stack, ALERT_TIMEOUT)
         matter_id = alert["matter_id"]
@@ -187,7 +201,7 @@ def test_minqing_up_turns_a_growing_matter_into_one_alert(
         assert set(poll("every report in the matter", statuses, stack, 30)) == {"alert_raised"}
 
         def full_matter() -> dict[str, Any] | None:
-            m = client.get(f"/api/v1/matters/{matter_id}").json()
+            m = client.get(f"/api/v1/matters/{matter_id}", headers=admin).json()
             return m if len(m.get("reports", [])) == 6 and m["n_reports"] == 6 else None
 
         matter = poll("the matter with all reports", full_matter, stack, 30)

@@ -13,6 +13,7 @@ from typing import Any
 from warehouse.backend import Backend
 from warehouse.queries import ID_CHUNK, jsonable
 from warehouse.rows import utc_naive
+from warehouse.scope import ScopeFilter, and_where, visible_matter
 
 Row = dict[str, Any]
 CASE_COLUMNS = (
@@ -40,8 +41,10 @@ class AlertQueries:
     def _rows(self, sql: str, params: dict[str, Any] | None = None) -> list[Row]:
         return [jsonable(r) for r in self.backend.query(sql, params)]
 
-    def case(self, matter_id: str) -> Row | None:
-        """The latest lifecycle snapshot of a matter, or None."""
+    def case(self, matter_id: str, scope: ScopeFilter | None = None) -> Row | None:
+        """The latest lifecycle snapshot of a matter, or None (also when outside ``scope``)."""
+        if not visible_matter(self.backend, matter_id, scope):
+            return None
         sql = (
             f"SELECT {CASE_COLUMNS} FROM {self.db}.alert_cases FINAL "
             "WHERE matter_id = %(m)s ORDER BY version DESC LIMIT 1"
@@ -67,8 +70,13 @@ class AlertQueries:
         rows = self.backend.query(sql, {"n": name})
         return str(rows[0]["body"]) if rows else None
 
-    def file(self, matter_id: str) -> dict[str, Any]:
-        """The matter's one file (一案一档): case, events, transitions, requests."""
+    def file(self, matter_id: str, scope: ScopeFilter | None = None) -> dict[str, Any]:
+        """The matter's one file (一案一档): case, events, transitions, requests.
+
+        Outside ``scope`` it is empty, as for a matter without an alert.
+        """
+        if not visible_matter(self.backend, matter_id, scope):
+            return {"case": None, "events": [], "transitions": [], "actions": []}
         return {
             "case": self.case(matter_id),
             "events": self._by_matter(
@@ -96,6 +104,14 @@ class AlertQueries:
         rows = self._rows(sql, {"a": action_id})
         return rows[0] if rows else None
 
+    def action_matter(self, action_id: str, scope: ScopeFilter | None = None) -> str | None:
+        """The matter a lifecycle request was about, if the request exists and is in scope."""
+        sql = f"SELECT matter_id FROM {self.db}.alert_actions WHERE action_id = %(a)s LIMIT 1"
+        rows = self.backend.query(sql, {"a": action_id})
+        if not rows or not visible_matter(self.backend, rows[0]["matter_id"], scope):
+            return None
+        return str(rows[0]["matter_id"])
+
     def inbox(self, recipient: str, limit: int = 50) -> list[Row]:
         """The recipient's notifications, newest first (the in-app channel)."""
         sql = (
@@ -106,14 +122,26 @@ class AlertQueries:
         rows = self._rows(sql, {"r": recipient, "n": max(1, min(int(limit), 1000))})
         return [{**r, "items": json.loads(r["items"])} for r in rows]
 
-    def silences(self, active_at: datetime | None = None) -> list[Row]:
-        """Silences (only those in force at ``active_at`` when given), newest first."""
-        where, params = "", {}
+    def silences(
+        self, active_at: datetime | None = None, scope: ScopeFilter | None = None
+    ) -> list[Row]:
+        """Silences (only those in force at ``active_at`` when given), newest first.
+
+        In a ``scope``: those of its regions and matters, and the county-wide ones
+        (by category only), which apply to everyone.
+        """
+        where: list[str] = []
+        params: dict[str, Any] = {}
         if active_at is not None:
-            where = "WHERE starts_at <= %(t)s AND ends_at > %(t)s "
-            params = {"t": utc_naive(active_at)}
+            where.append("starts_at <= %(t)s AND ends_at > %(t)s")
+            params["t"] = utc_naive(active_at)
+        if scope is not None:
+            clause, more = scope.clause(self.db, "region", "matter_id")
+            where.append(f"({clause} OR (region = '' AND matter_id = ''))")
+            params.update(more)
+        clause = f"WHERE {' AND '.join(where)} " if where else ""
         sql = (
-            f"SELECT {SILENCE_COLUMNS} FROM {self.db}.silences FINAL {where}"
+            f"SELECT {SILENCE_COLUMNS} FROM {self.db}.silences FINAL {clause}"
             "ORDER BY created_at DESC, silence_id"
         )
         return self._rows(sql, params or None)
@@ -146,15 +174,18 @@ class AlertQueries:
         rows = self._rows(sql, {"t": utc_naive(since)})
         return [json.dumps({**r, "items": json.loads(r["items"])}) for r in rows]
 
-    def area_cases(self, areas: list[str], now: datetime, top: int = 5) -> dict[str, Any]:
+    def area_cases(self, areas: list[str], now: datetime, top: int = 5,
+                   scope: ScopeFilter | None = None) -> dict[str, Any]:  # fmt: skip
         """A leader's digest: open cases in the areas, the overdue ones, the top risks."""
         if not areas:
             return {"open": [], "overdue": [], "top": []}
+        where, params = ["status IN %(open)s"], {"open": OPEN}
+        and_where(where, params, scope, self.db, "alert_cases")
         sql = (
             f"SELECT {CASE_COLUMNS} FROM {self.db}.alert_cases FINAL "
-            "WHERE status IN %(open)s ORDER BY risk DESC, matter_id"
+            f"WHERE {' AND '.join(where)} ORDER BY risk DESC, matter_id"
         )
-        rows = [r for r in self._rows(sql, {"open": OPEN})
+        rows = [r for r in self._rows(sql, params)
                 if any(r["township"].startswith(a) for a in areas)]  # fmt: skip
         stamp = jsonable(utc_naive(now))
         overdue = [r for r in rows if r["due_at"] is not None and r["due_at"] < stamp]

@@ -25,6 +25,8 @@ from typing import Any
 from minqing.errors import WarehouseError
 from warehouse.backend import Backend
 from warehouse.rows import utc_naive
+from warehouse.scope import ScopeFilter
+from warehouse.scope import where as scope_where
 
 COLLECTIVE = ("collective_petition", "gathering", "blocking")
 DIMENSIONS = {"region": "m_township", "unit": "m_unit", "all": "''"}
@@ -49,7 +51,7 @@ SELECT matter_id,
     matter_id IN (SELECT matter_id FROM {db}.matters WHERE hasAny(signals, {collective}))
         AS m_collective
 FROM {db}.alert_transitions FINAL
-WHERE action != 'reject'
+WHERE action != 'reject' AND {scope}
 GROUP BY matter_id
 """
 
@@ -94,14 +96,22 @@ def _figures(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def kpis(
-    backend: Backend, start: datetime, end: datetime, by: str = "region"
+    backend: Backend,
+    start: datetime,
+    end: datetime,
+    by: str = "region",
+    scope: ScopeFilter | None = None,
 ) -> list[dict[str, Any]]:
-    """Figures per region / unit (one row for "all") for alerts raised in [start, end)."""
+    """Figures per region / unit (one row for "all") for alerts raised in [start, end).
+
+    Only matters in ``scope`` count (None: every matter).
+    """
     if by not in DIMENSIONS:
         raise WarehouseError(f"unknown KPI dimension {by!r}; one of {sorted(DIMENSIONS)}")
     db = backend.database
     collective = "[" + ", ".join(f"'{s}'" for s in COLLECTIVE) + "]"
-    per_matter = PER_MATTER.format(db=db, acted=ACTED, collective=collective)
+    in_scope, params = scope_where(scope, db, "alert_transitions")
+    per_matter = PER_MATTER.format(db=db, acted=ACTED, collective=collective, scope=in_scope)
     sql = TOTALS.format(key=DIMENSIONS[by], per_matter=per_matter)
-    rows = backend.query(sql, {"start": utc_naive(start), "end": utc_naive(end)})
+    rows = backend.query(sql, {**params, "start": utc_naive(start), "end": utc_naive(end)})
     return [_figures(r) for r in rows]

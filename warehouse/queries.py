@@ -15,6 +15,7 @@ from minqing.errors import WarehouseError
 from minqing.records import LEVELS, ReportStatus
 from warehouse.backend import Backend
 from warehouse.migrations import TABLES
+from warehouse.scope import ScopeFilter, and_where, visible_matter
 
 Row = dict[str, Any]
 
@@ -81,15 +82,18 @@ class Queries:
             found.update(r["report_id"] for r in self.backend.query(sql, {"ids": chunk}))
         return found
 
-    def report_status(self, receipt: str) -> dict[str, Any] | None:
-        """{receipt, report_id, status, matter_id} for a receipt, or None if unknown."""
+    def report_status(self, receipt: str, informant_id: str | None = None) -> dict[str, Any] | None:
+        """{receipt, report_id, status, matter_id}, or None; ``informant_id``: only theirs."""
         if not receipt:
             return None
+        own = " AND informant_id = %(informant)s" if informant_id is not None else ""
+        # The receipt's report id from its read model, then the report by primary key.
         sql = (
-            f"SELECT report_id, matter_id FROM {self.db}.reports FINAL "
-            "WHERE receipt = %(receipt)s ORDER BY version DESC LIMIT 1"
+            f"SELECT report_id, matter_id FROM {self.db}.reports FINAL WHERE report_id IN "
+            f"(SELECT report_id FROM {self.db}.reports_by_receipt WHERE receipt = %(receipt)s) "
+            f"AND receipt = %(receipt)s{own} ORDER BY version DESC LIMIT 1"
         )
-        rows = self._rows(sql, {"receipt": receipt})
+        rows = self._rows(sql, {"receipt": receipt, "informant": informant_id or ""})
         if not rows:
             return None
         matter_id = rows[0]["matter_id"] or None
@@ -105,11 +109,16 @@ class Queries:
         }
 
     def list_alerts(
-        self, limit: int = 100, min_level: str | None = None, status: str | None = None
+        self,
+        limit: int = 100,
+        min_level: str | None = None,
+        status: str | None = None,
+        scope: ScopeFilter | None = None,
     ) -> list[Row]:
-        """Latest version of each alert, highest risk then newest first."""
+        """Latest version of each alert in scope, highest risk then newest first."""
         where: list[str] = []
         params: dict[str, Any] = {"limit": max(1, min(int(limit), 10_000))}
+        and_where(where, params, scope, self.db, "alerts")
         if min_level is not None:
             if min_level not in LEVELS:
                 raise WarehouseError(f"unknown level {min_level!r}; one of {LEVELS}")
@@ -125,8 +134,13 @@ class Queries:
         )
         return self._rows(sql, params)
 
-    def get_matter(self, matter_id: str) -> dict[str, Any] | None:
-        """Latest matter version with its reports, risk history, alert and events."""
+    def get_matter(self, matter_id: str, scope: ScopeFilter | None = None) -> dict[str, Any] | None:
+        """Latest matter version with its reports, risk history, alert and events.
+
+        None when unknown or outside ``scope``: the two look the same to the caller.
+        """
+        if not visible_matter(self.backend, matter_id, scope):
+            return None
         sql = (
             f"SELECT {MATTER_COLUMNS} FROM {self.db}.matters FINAL "
             "WHERE matter_id = %(m)s ORDER BY version DESC LIMIT 1"
@@ -147,9 +161,17 @@ class Queries:
         }
 
     def _by_matter(self, columns: str, table: str, order: str, matter_id: str) -> list[Row]:
+        # reports is ordered by report_id: its read model names the matter's reports, and
+        # matter_id is checked again on the latest version (a report may have moved on).
+        ids = (
+            f"report_id IN (SELECT report_id FROM {self.db}.reports_by_matter "
+            "WHERE matter_id = %(m)s) AND "
+            if table == "reports"
+            else ""
+        )
         sql = (
             f"SELECT {columns} FROM {self.db}.{table} FINAL "
-            f"WHERE matter_id = %(m)s ORDER BY {order}"
+            f"WHERE {ids}matter_id = %(m)s ORDER BY {order}"
         )
         return self._rows(sql, {"m": matter_id})
 

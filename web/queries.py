@@ -15,10 +15,19 @@ from pydantic import BaseModel, ConfigDict, Field
 from minqing.records import LEVELS, Level
 from warehouse.backend import Backend
 from warehouse.queries import ALERT_COLUMNS, MATTER_COLUMNS, jsonable
+from warehouse.scope import ScopeFilter, and_where
+from warehouse.scope import where as scope_where
 
 Row = dict[str, Any]
 DONE = ("resolved", "followed_up", "closed")
 MAX_ROWS = 5000
+# "Since" over the time-ordered read models (warehouse/read_models.py), not a full scan.
+# matters_by_time needs no FINAL (uniqExact ignores a row written twice), and every row
+# with first_seen >= since also has last_seen >= since, which is its sort key.
+BY_TIME = {
+    "reports": ("reports_by_time FINAL", ""),
+    "matters": ("matters_by_time", " AND last_seen >= %(since)s"),
+}
 
 
 class AlertFilter(BaseModel):
@@ -49,16 +58,15 @@ class UiQueries:
     def _rows(self, sql: str, params: dict[str, Any] | None = None) -> list[Row]:
         return [jsonable(r) for r in self.backend.query(sql, params)]
 
-    def alerts(self, f: AlertFilter) -> list[Row]:
+    def alerts(self, f: AlertFilter, scope: ScopeFilter | None = None) -> list[Row]:
         """Latest version of each alert matching the SQL filters (overdue is computed later)."""
         where: list[str] = []
         params: dict[str, Any] = {"limit": max(1, min(f.limit, MAX_ROWS))}
-        if f.township:
-            where.append("township = %(township)s")
-            params["township"] = f.township
-        if f.category:
-            where.append("category = %(category)s")
-            params["category"] = f.category
+        and_where(where, params, scope, self.db, "alerts")
+        for column in ("township", "category"):
+            if getattr(f, column):
+                where.append(f"{column} = %({column})s")
+                params[column] = getattr(f, column)
         if f.min_level is not None:
             where.append("level IN %(levels)s")
             params["levels"] = LEVELS[LEVELS.index(f.min_level) :]
@@ -95,74 +103,109 @@ class UiQueries:
         sql = "SELECT name FROM system.tables WHERE database = %(db)s AND name = %(t)s"
         return bool(self.backend.query(sql, {"db": self.db, "t": name}))
 
-    def matters(self, limit: int = 1000, township: str | None = None) -> list[Row]:
+    def matters(
+        self, limit: int = 1000, township: str | None = None, scope: ScopeFilter | None = None
+    ) -> list[Row]:
         """Latest version of each matter, most recently active first."""
         params: dict[str, Any] = {"limit": max(1, min(limit, MAX_ROWS))}
-        clause = ""
+        parts: list[str] = []
         if township:
-            clause, params["township"] = "WHERE township = %(township)s ", township
+            parts.append("township = %(township)s")
+            params["township"] = township
+        and_where(parts, params, scope, self.db, "matters")
+        params["ids"] = self._recent_matters(" AND ".join(parts) or "1", params)
         sql = (
             f"SELECT {MATTER_COLUMNS} FROM ("
-            f"SELECT {MATTER_COLUMNS} FROM {self.db}.matters FINAL {clause}"
+            f"SELECT {MATTER_COLUMNS} FROM {self.db}.matters FINAL "
+            f"WHERE matter_id IN %(ids)s AND {' AND '.join(parts) or '1'} "
             "ORDER BY matter_id, version DESC LIMIT 1 BY matter_id"
             ") ORDER BY last_seen DESC, matter_id LIMIT %(limit)s"
         )
-        return self._rows(sql, params)
+        return self._rows(sql, params) if params["ids"] else []
 
-    def daily(self, table: str, key: str, time_col: str, since: datetime) -> list[Row]:
+    def _recent_matters(self, where: str, params: dict[str, Any]) -> tuple[str, ...]:
+        """Ids of the ``limit`` matters last seen most recently, newest rows first.
+
+        A matter's last_seen never goes down from one version to the next, so the top
+        ``limit`` found among rows seen since a time are the top ``limit`` of all: a
+        matter with no row since then was seen earlier than every one found. The window
+        widens until it holds ``limit`` matters (or is everything).
+        """
+        rows: list[Row] = []
+        for days in (1, 7, 30, 365, None):
+            since = "" if days is None else f"last_seen >= now() - {days * 86400} AND "
+            sql = (
+                f"SELECT matter_id, max(last_seen) AS seen FROM {self.db}.matters_by_time "
+                f"WHERE {since}{where} "
+                "GROUP BY matter_id ORDER BY seen DESC, matter_id LIMIT %(limit)s"
+            )
+            rows = self.backend.query(sql, params)
+            if len(rows) >= params["limit"]:
+                break
+        return tuple(r["matter_id"] for r in rows)
+
+    def daily(
+        self, table: str, key: str, time_col: str, since: datetime, scope: ScopeFilter | None = None
+    ) -> list[Row]:
         """Rows of (day, key, n) per local day since ``since``; ``key`` is a trusted SQL text."""
         count = "uniqExact(matter_id)" if table == "matters" else "count()"
+        in_scope, params = scope_where(scope, self.db, table)
+        source, also = BY_TIME.get(table, (f"{table} FINAL", ""))
         sql = (
             f"SELECT toString(toDate({time_col}, %(tz)s)) AS day, {key} AS key, {count} AS n "
-            f"FROM {self.db}.{table} FINAL WHERE {time_col} >= %(since)s "
+            f"FROM {self.db}.{source} WHERE {time_col} >= %(since)s{also} AND {in_scope} "
             "GROUP BY day, key ORDER BY day, key"
         )
-        return self._rows(sql, {"tz": self.tz, "since": _utc_naive(since)})
+        return self._rows(sql, {**params, "tz": self.tz, "since": _utc_naive(since)})
 
-    def trends(self, days: int, now: datetime) -> dict[str, list[Row]]:
+    def trends(
+        self, days: int, now: datetime, scope: ScopeFilter | None = None
+    ) -> dict[str, list[Row]]:
         """Daily counts: reports by category and township, alerts by level, new matters."""
         since = now - timedelta(days=days)
+        series = {
+            "reports_by_category": ("reports", "ifNull(category, 'other')", "received_at"),
+            "reports_by_township": ("reports", "ifNull(township, '')", "received_at"),
+            "alerts_by_level": ("alerts", "level", "raised_at"),
+            "new_matters": ("matters", "''", "first_seen"),
+        }
         return {
-            "reports_by_category": self.daily(
-                "reports", "ifNull(category, 'other')", "received_at", since
-            ),
-            "reports_by_township": self.daily(
-                "reports", "ifNull(township, '')", "received_at", since
-            ),
-            "alerts_by_level": self.daily("alerts", "level", "raised_at", since),
-            "new_matters": self.daily("matters", "''", "first_seen", since),
+            name: self.daily(table, key, col, since, scope)
+            for name, (table, key, col) in series.items()
         }
 
-    def report_counts(self, now: datetime) -> Row:
+    def report_counts(self, now: datetime, scope: ScopeFilter | None = None) -> Row:
         """Reports in the last day, week and 30 days, and those that stated a collective intent."""
+        in_scope, params = scope_where(scope, self.db, "reports")
         sql = (
             "SELECT countIf(received_at >= %(day)s) AS day,"
             " countIf(received_at >= %(week)s) AS week, count() AS month,"
             " countIf(has(signals, 'collective_petition')) AS collective,"
             " countIf(length(signals) > 0) AS with_signals"
-            f" FROM {self.db}.reports FINAL WHERE received_at >= %(month)s"
+            f" FROM {self.db}.reports_by_time FINAL WHERE received_at >= %(month)s AND {in_scope}"
         )
-        params = {
-            k: _utc_naive(now - timedelta(days=d))
-            for k, d in (("day", 1), ("week", 7), ("month", 30))
-        }
+        for k, d in (("day", 1), ("week", 7), ("month", 30)):
+            params[k] = _utc_naive(now - timedelta(days=d))
         return self._rows(sql, params)[0]
 
-    def matter_counts(self, since: datetime) -> Row:
+    def matter_counts(self, since: datetime, scope: ScopeFilter | None = None) -> Row:
+        in_scope, params = scope_where(scope, self.db, "matters")
         sql = (
             "SELECT uniqExact(matter_id) AS active, uniqExactIf(matter_id, version = 1 "
-            f"AND first_seen >= %(since)s) AS new FROM {self.db}.matters FINAL "
-            "WHERE last_seen >= %(since)s"
+            f"AND first_seen >= %(since)s) AS new FROM {self.db}.matters_by_time "
+            f"WHERE last_seen >= %(since)s AND {in_scope}"
         )
-        return self._rows(sql, {"since": _utc_naive(since)})[0]
+        return self._rows(sql, {**params, "since": _utc_naive(since)})[0]
 
-    def action_times(self) -> dict[str, Row]:
+    def action_times(self, scope: ScopeFilter | None = None) -> dict[str, Row]:
         """Per alert: when a person first acted on it and when it was first resolved or closed."""
+        in_scope, params = scope_where(scope, self.db, "alert_events")
         sql = (
             "SELECT alert_id, min(at) AS first_action, minIf(at, kind IN %(done)s) AS done_at "
-            f"FROM {self.db}.alert_events FINAL WHERE kind NOT IN %(system)s GROUP BY alert_id"
+            f"FROM {self.db}.alert_events FINAL WHERE kind NOT IN %(system)s AND {in_scope} "
+            "GROUP BY alert_id"
         )
-        params = {"done": DONE, "system": ("raised", "level_changed")}
+        params.update({"done": DONE, "system": ("raised", "level_changed")})
         rows = self._rows(sql, params)
         epoch = datetime(1970, 1, 1, tzinfo=UTC).isoformat()
         for r in rows:

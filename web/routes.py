@@ -12,13 +12,18 @@ import gzip
 import json
 import logging
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
-from fastapi import APIRouter, FastAPI, Query, Request, Response
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
+from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
 
 from minqing.config import Config
 from minqing.records import LEVELS
 from minqing.settings import Settings
+from producers.auth import STAFF, Principal, audit, require
+from producers.auth.deps import auth_of
+from producers.auth.service import AuthFailed
+from warehouse.scope import ScopeFilter
 from web.assets import Assets, Pages, send
 from web.export import MEDIA_TYPES, STATUS_ZH, WRITERS, Formatter
 from web.queries import AlertFilter, UiQueries
@@ -26,7 +31,11 @@ from web.service import UiData
 from web.stream import SSE_HEADERS, alert_events
 
 log = logging.getLogger(__name__)
-PAGES = ("form", "analyst", "matter", "map", "trends", "kpi", "leader")
+PAGES = ("form", "login", "analyst", "matter", "map", "trends", "kpi", "leader")
+# Pages for staff: without a staff sign-in they redirect to the sign-in page. The pages
+# hold no data themselves; their JSON endpoints check the caller again, with its scope.
+STAFF_PAGES = frozenset({"analyst", "matter", "map", "trends", "kpi", "leader"})
+Staff = Annotated[Principal, Depends(require(*STAFF))]
 ListName = Literal["alerts", "matters", "reports", "trends", "townships", "kpi"]
 
 
@@ -41,6 +50,8 @@ def boot_config(settings: Settings, config: Config) -> dict[str, Any]:
         "statuses": STATUS_ZH,
         "time_limits": config.time_limits,
         "thresholds": {lv: getattr(config.risk, lv) for lv in LEVELS[1:]},
+        # False in production: the form asks for an enrollment code before the first report.
+        "open_intake": settings.open_intake,
     }
 
 
@@ -68,6 +79,9 @@ def page_router(assets: Assets, pages: Pages) -> APIRouter:
 
     def page(name: str) -> Any:
         def serve(request: Request) -> Response:
+            if name in STAFF_PAGES and not signed_in_staff(request):
+                target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
             return pages.response(name, request)
 
         return serve
@@ -85,6 +99,13 @@ def page_router(assets: Assets, pages: Pages) -> APIRouter:
         return assets.response(rel, request)
 
     return router
+
+
+def signed_in_staff(request: Request) -> bool:
+    try:
+        return auth_of(request).authenticate(request).is_staff
+    except AuthFailed:
+        return False
 
 
 def api_router(data: UiData, config: Config, tz: str) -> APIRouter:
@@ -108,45 +129,50 @@ def _regions_route(router: APIRouter, data: UiData) -> None:
 
 def _alert_routes(router: APIRouter, data: UiData) -> None:
     @router.get("/alerts/feed")
-    def alerts_feed(f: Annotated[AlertFilter, Query()]) -> Any:
-        items = data.alerts(f)
+    def alerts_feed(who: Staff, f: Annotated[AlertFilter, Query()]) -> Any:
+        items = data.alerts(f, who.scope)
         return {"items": items, "count": len(items)}
 
     @router.get("/alerts/stream")
-    def alerts_stream(request: Request, f: Annotated[AlertFilter, Query()]) -> StreamingResponse:
-        stream = alert_events(request, lambda: data.alerts(f))
+    def alerts_stream(
+        request: Request, who: Staff, f: Annotated[AlertFilter, Query()]
+    ) -> StreamingResponse:
+        # The scope is fixed when the stream opens; a revoked session ends at the next
+        # reconnect (EventSource reconnects every few minutes through most proxies).
+        stream = alert_events(request, lambda: data.alerts(f, who.scope))
         return StreamingResponse(stream, media_type="text/event-stream", headers=SSE_HEADERS)
 
 
 def _figure_routes(router: APIRouter, data: UiData) -> None:
     @router.get("/trends")
-    def trends(days: Annotated[int, Query(ge=1, le=366)] = 30) -> Any:
-        return data.trends(days)
+    def trends(who: Staff, days: Annotated[int, Query(ge=1, le=366)] = 30) -> Any:
+        return data.trends(days, who.scope)
 
     @router.get("/map")
-    def map_data() -> Any:
-        return data.map_data()
+    def map_data(who: Staff) -> Any:
+        return data.map_data(who.scope)
 
     @router.get("/townships")
-    def townships() -> Any:
-        return {"items": data.townships()}
+    def townships(who: Staff) -> Any:
+        return {"items": data.townships(who.scope)}
 
-    @router.get("/leaders")
+    @router.get("/leaders", dependencies=[Depends(require("admin"))])
     def leaders() -> Any:
-        """Leaders and their areas (configs/routing.toml), for the leader view's chooser."""
+        """Leaders and their areas (configs/routing.toml): admins pick whose view to see."""
         return {"items": data.leaders}
 
     @router.get("/overview")
-    def overview() -> Any:
-        return data.overview()
+    def overview(who: Staff) -> Any:
+        return data.overview(who.scope)
 
 
 def _export_route(router: APIRouter, data: UiData, config: Config, tz: str) -> None:
     labels = {"category": config.categories, "level": config.levels, "status": STATUS_ZH}
     labels["signals"] = config.signals
 
-    @router.get("/export/{name}.{fmt}")
+    @router.get("/export/{name}.{fmt}", dependencies=[Depends(audit("export", "name"))])
     def export(
+        who: Staff,
         name: ListName,
         fmt: Literal["csv", "xlsx"],
         f: Annotated[AlertFilter, Query()],
@@ -157,7 +183,7 @@ def _export_route(router: APIRouter, data: UiData, config: Config, tz: str) -> N
         if name == "reports" and not matter_id:
             body = {"message_en": "matter_id is required", "message_zh": "请指定事项编号"}
             return JSONResponse({**body, "errors": []}, status_code=422)
-        rows = _export_rows(data, name, f, matter_id or "", days)
+        rows = _export_rows(data, name, f, matter_id or "", days, who.scope)
         content = WRITERS[fmt](Formatter(lang, tz, labels), name, rows)
         filename = f"minqing-{name}.{fmt}"
         headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
@@ -165,16 +191,16 @@ def _export_route(router: APIRouter, data: UiData, config: Config, tz: str) -> N
 
 
 def _export_rows(
-    data: UiData, name: str, f: AlertFilter, matter_id: str, days: int
+    data: UiData, name: str, f: AlertFilter, matter_id: str, days: int, scope: ScopeFilter | None
 ) -> list[dict[str, Any]]:
     if name == "alerts":
-        return data.alerts(f)
+        return data.alerts(f, scope)
     if name == "matters":
-        return data.matters(f.limit, f.township)
+        return data.matters(f.limit, f.township, scope)
     if name == "reports":
-        return data.matter_reports(matter_id)
+        return data.matter_reports(matter_id, scope)
     if name == "trends":
-        return data.trend_rows(days)
+        return data.trend_rows(days, scope)
     if name == "townships":
-        return data.townships()
-    return data.kpi_rows()
+        return data.townships(scope)
+    return data.kpi_rows(scope)

@@ -33,14 +33,17 @@ def test_env_overrides(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("MINQING_KAFKA_PORT", "19092")
     monkeypatch.setenv("MINQING_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("MINQING_WAREHOUSE_URL", "clickhouse://db:9000/minqing")
-    monkeypatch.setenv("MINQING_RECEIPT_SECRET", "s3cret")
+    monkeypatch.setenv("MINQING_RECEIPT_SECRET", "s3cret-8c1f0e6a9b7d")
+    # Production refuses placeholder secrets (tests/auth covers that): give real ones.
+    monkeypatch.setenv("MINQING_SESSION_SECRET", "4be1c0d9a8f7e6d5c4b3")
+    monkeypatch.setenv("MINQING_WAREHOUSE_PASSWORD", "9d8c7b6a5f4e3d2c1b0a")
     monkeypatch.setenv("MINQING_ENV", "production")
     s = Settings()
     assert s.http_port == 18080 and s.kafka_port == 19092
     assert s.bootstrap == "127.0.0.1:19092"
     assert s.data_dir == tmp_path and s.outbox_path == tmp_path / "outbox.sqlite3"
     assert not s.embedded_warehouse
-    assert s.receipt_secret.get_secret_value() == "s3cret"
+    assert s.receipt_secret.get_secret_value() == "s3cret-8c1f0e6a9b7d"
     assert "s3cret" not in repr(s)
     assert s.env == "production"
 

@@ -1,4 +1,4 @@
-"""Clustering behaviour: which reports make one matter, and what the matter says."""
+"""The baseline clusterer (now a benchmark reference): which reports make one matter."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 
 from minqing.config import ClusteringConfig
 from minqing.records import Accepted, MatterUpdate
-from models.clustering import BaselineClusterer, ClusterState
+from models.baseline_clustering import BaselineClusterer, BaselineState
 from models.index import CentroidIndex
 from models.vectors import SparseVec
 
@@ -27,7 +27,7 @@ WAGES = {
 Make = Callable[..., Accepted]
 
 
-def feed(items: list[Accepted], days: float = 14) -> tuple[ClusterState, list[MatterUpdate]]:
+def feed(items: list[Accepted], days: float = 14) -> tuple[BaselineState, list[MatterUpdate]]:
     clusterer = BaselineClusterer(ClusteringConfig(window_days=days))
     state, outs = clusterer.init(), []
     for item in items:

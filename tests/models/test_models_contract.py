@@ -13,12 +13,12 @@ from minqing.config import AlertConfig, ClusteringConfig, RiskConfig
 from minqing.records import Accepted, Matter, RiskScore
 from models.alerting import AlertPolicy, AlertState
 from models.base import StreamModel
-from models.clustering import BaselineClusterer, ClusterState
+from models.clustering import BaselineClusterer, BaselineState, Clusterer, ClusterState
 from models.index import REBUILD_MIN
-from models.risk import RiskState, RuleScorer
+from models.risk import RiskState, RuleScorer, ScorerState, make_scorer
 
 T0 = datetime(2024, 5, 1, 8, 0, tzinfo=timezone(timedelta(hours=8)))
-KINDS = ["clusterer", "scorer", "alert_policy"]
+KINDS = ["clusterer", "baseline_clusterer", "scorer", "risk_model", "alert_policy"]
 TOPICS = [
     ("化工厂夜间偷排废水河水发臭", "化工厂夜里偷排废水，河水发黑发臭，村民不敢用水。"),
     ("安置房工地拖欠农民工工资", "包工头拖欠农民工三个月工资，工人们多次讨要无果。"),
@@ -52,21 +52,25 @@ def accepted_stream(make_accepted: Callable[..., Accepted], n: int) -> list[Acce
 
 def build(kind: str, make_accepted: Callable[..., Accepted]) -> tuple[Any, list[tuple[Any, ...]]]:
     """The model and its event argument tuples, from one clustered report stream."""
-    clusterer = BaselineClusterer(ClusteringConfig(window_days=7))
+    clusterer = Clusterer(ClusteringConfig(matter_window_days=7))
     accepted = accepted_stream(make_accepted, REBUILD_MIN * 2 + 10)
     if kind == "clusterer":
         return clusterer, [(a,) for a in accepted]
+    if kind == "baseline_clusterer":
+        return BaselineClusterer(ClusteringConfig(window_days=7)), [(a,) for a in accepted]
     state = clusterer.init()
-    matters: list[tuple[Matter, str, Any]] = []
+    matters: list[tuple[Matter, str, Any, Accepted]] = []
     for a in accepted:
         state, update = clusterer.update(state, a)
-        matters.append((update.matter, a.report.report_id or "", a.report.received_at))
+        matters.append((update.matter, a.report.report_id or "", a.report.received_at, a))
     scorer = RuleScorer(RiskConfig())
     if kind == "scorer":
-        return scorer, list(matters)
+        return scorer, [m[:3] for m in matters]
+    if kind == "risk_model":  # the trained model (models/artifacts), reading the reports too
+        return make_scorer(RiskConfig()), list(matters)
     rstate = scorer.init()
     scored: list[tuple[RiskScore, Matter]] = []
-    for m, rid, at in matters:
+    for m, rid, at, _ in matters:
         rstate, score = scorer.update(rstate, m, rid, at)
         scored.append((score, m))
     return AlertPolicy(AlertConfig(min_level="blue")), list(scored)
@@ -119,9 +123,13 @@ def test_events_are_not_mutated(kind: str, make_accepted: Callable[..., Accepted
 
 
 def test_models_fit_the_protocol() -> None:
-    cluster: StreamModel[ClusterState, [Accepted], Any] = BaselineClusterer(ClusteringConfig())
+    cluster: StreamModel[ClusterState, [Accepted], Any] = Clusterer(ClusteringConfig())
+    base: StreamModel[BaselineState, [Accepted], Any] = BaselineClusterer(ClusteringConfig())
     risk: StreamModel[RiskState, [Matter, str, Any], RiskScore] = RuleScorer(RiskConfig())
     alert: StreamModel[AlertState, [RiskScore, Matter], Any] = AlertPolicy(AlertConfig())
-    for model in (cluster, risk, alert):
+    trained: StreamModel[ScorerState, [Matter, str, Any, Accepted], RiskScore] = make_scorer(
+        RiskConfig()
+    )
+    for model in (cluster, base, risk, alert, trained):
         state = model.init()
         assert type(state).from_json(state.to_json()) == state

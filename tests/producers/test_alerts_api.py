@@ -13,13 +13,14 @@ from fastapi.testclient import TestClient
 from minqing.records import AlertingInput
 from minqing.settings import Settings
 from producers.alerts_api import alerts_router
+from tests import authkit
 from tests.alerting_world import MID, T0, alert_input, router, tick
 from tests.notify.receivers import HttpReceiver, SmtpReceiver
 from tests.streams.alerting_rig import Rig
 from warehouse.backend import Backend
 from warehouse.migrations import migrate
 
-USER = {"X-Minqing-User": "wang"}
+USER: dict[str, str] = {}  # the analyst "wang"'s token, set by the world fixture
 
 
 class ListPublisher:
@@ -53,6 +54,9 @@ def world(rig: Rig) -> tuple[TestClient, ListPublisher, Rig]:
     publisher = ListPublisher()
     app = FastAPI()
     app.include_router(alerts_router(rig.backend, publisher, router(), now=rig.clock.now))
+    authkit.install(app, rig.backend)
+    USER.clear()
+    USER.update(authkit.headers(rig.backend, "wang", "analyst", regions=(authkit.FENGQIAO,)))
     return TestClient(app), publisher, rig
 
 
@@ -61,10 +65,14 @@ def apply(rig: Rig, publisher: ListPublisher, *extra: AlertingInput) -> None:
 
 
 def test_actor_is_required_and_unknown_matters_are_404(world) -> None:  # type: ignore[no-untyped-def]
-    client, _, _ = world
+    client, _, rig = world
     assert client.post(f"/api/v1/matters/{MID}/alert/acknowledge", json={}).status_code == 401
-    r = client.post("/api/v1/matters/M000/alert/acknowledge", json={}, headers=USER)
+    admin = authkit.headers(rig.backend)
+    r = client.post("/api/v1/matters/M000/alert/acknowledge", json={}, headers=admin)
     assert r.status_code == 404 and r.json()["message_zh"] == "该事项没有预警"
+    # An analyst cannot tell an unknown matter from one outside their townships.
+    r = client.post("/api/v1/matters/M000/alert/acknowledge", json={}, headers=USER)
+    assert r.status_code == 404 and r.json()["message_zh"] == "未找到该事项"
 
 
 def test_actions_are_recorded_published_and_applied(world) -> None:  # type: ignore[no-untyped-def]
@@ -74,7 +82,8 @@ def test_actions_are_recorded_published_and_applied(world) -> None:  # type: ign
     r = client.post(f"/api/v1/matters/{MID}/alert/acknowledge", json={"note": "收到"}, headers=USER)
     assert r.status_code == 202
     action_id = r.json()["action_id"]
-    assert client.get(f"/api/v1/alert-actions/{action_id}").json()["status"] == "pending"
+    pending = client.get(f"/api/v1/alert-actions/{action_id}", headers=USER).json()
+    assert pending["status"] == "pending"
     ((key, _),) = publisher.sent
     assert key == b"alerting"
     db = rig.backend.database
@@ -82,14 +91,15 @@ def test_actions_are_recorded_published_and_applied(world) -> None:  # type: ign
         {"actor": "wang", "action": "acknowledge"}
     ]
     apply(rig, publisher)
-    done = client.get(f"/api/v1/alert-actions/{action_id}").json()
+    done = client.get(f"/api/v1/alert-actions/{action_id}", headers=USER).json()
     assert done["status"] == "done" and done["transition"]["actor"] == "wang"
     assert done["transition"]["deadline"] == "ack" and done["transition"]["on_time"] == 1
     body = {"lead_unit": "fengqiao", "co_units": ["eco"], "leaders": ["leader"], "note": "请处置"}
+    li = authkit.headers(rig.backend, "li", "admin")
     assert client.post(f"/api/v1/matters/{MID}/alert/assign", json=body,
-                       headers={"X-Minqing-User": "li"}).status_code == 202  # fmt: skip
+                       headers=li).status_code == 202  # fmt: skip
     apply(rig, publisher)
-    f = client.get(f"/api/v1/matters/{MID}/file").json()
+    f = client.get(f"/api/v1/matters/{MID}/file", headers=USER).json()
     assert f["case"]["status"] == "assigned" and f["case"]["co_units"] == ["eco"]
     assert [(e["kind"], e["actor"]) for e in f["events"]][-2:] == [
         ("acknowledged", "wang"),
@@ -117,10 +127,11 @@ def test_silences_create_list_and_expire(world) -> None:  # type: ignore[no-unty
                                               "reason": "已在现场"}, headers=USER)  # fmt: skip
     assert r.status_code == 201 and r.json()["created_by"] == "wang"
     sid = r.json()["silence_id"]
-    assert [s["silence_id"] for s in client.get("/api/v1/silences").json()["items"]] == [sid]
+    listed = client.get("/api/v1/silences", headers=USER).json()["items"]
+    assert [s["silence_id"] for s in listed] == [sid]
     assert client.post(f"/api/v1/silences/{sid}/expire", headers=USER).status_code == 200
-    assert client.get("/api/v1/silences").json()["items"] == []
-    assert client.get("/api/v1/silences?active=false").json()["count"] == 1
+    assert client.get("/api/v1/silences", headers=USER).json()["items"] == []
+    assert client.get("/api/v1/silences?active=false", headers=USER).json()["count"] == 1
     kinds = [(i.kind, i.silence.version if i.silence else 0) for i in publisher.take()]
     assert kinds == [("silence", 1), ("silence", 2)]
 
@@ -128,11 +139,14 @@ def test_silences_create_list_and_expire(world) -> None:  # type: ignore[no-unty
 def test_inbox_kpis_and_digest(world) -> None:  # type: ignore[no-untyped-def]
     client, publisher, rig = world
     apply(rig, publisher, alert_input(), tick(T0 + timedelta(seconds=31)))
-    inbox = client.get("/api/v1/inbox/office").json()
+    admin = authkit.headers(rig.backend)
+    inbox = client.get("/api/v1/inbox/office", headers=admin).json()
     assert inbox["count"] == 1 and inbox["items"][0]["items"][0]["kind"] == "raised"
     start, end = T0.isoformat(), (T0 + timedelta(days=1)).isoformat()
-    k = client.get("/api/v1/kpis", params={"start": start, "end": end, "by": "all"}).json()
+    k = client.get(
+        "/api/v1/kpis", params={"start": start, "end": end, "by": "all"}, headers=admin
+    ).json()
     assert k["items"][0]["raised"] == 1 and k["items"][0]["acknowledged"] == 0
-    d = client.get("/api/v1/leaders/leader/digest").json()
+    d = client.get("/api/v1/leaders/leader/digest", headers=admin).json()
     assert [c["matter_id"] for c in d["open"]] == [MID] and d["name"] == "陈副市长"
-    assert client.get("/api/v1/leaders/nobody/digest").status_code == 404
+    assert client.get("/api/v1/leaders/nobody/digest", headers=admin).status_code == 404

@@ -23,6 +23,7 @@ from producers.outbox import Outbox
 from streams.pipeline import Pipeline
 from streams.topics import RAW
 from streams.validate import accept
+from tests import authkit
 from warehouse.backend import Backend
 from warehouse.migrations import migrate
 from warehouse.queries import Queries
@@ -41,6 +42,7 @@ class Intake:
     backend: Backend
     settings: Settings
     pipeline: Pipeline
+    admin: dict[str, str]
 
     def post(self, body: Any, **kwargs: Any) -> Any:
         if isinstance(body, Report):
@@ -76,7 +78,8 @@ def intake(
     outbox = Outbox(tmp_path / "outbox.sqlite3")
     app = create_web_app(settings, config, outbox, Queries(backend))
     with TestClient(app) as client:
-        yield Intake(client, outbox, backend, settings, Pipeline(config, regions, SECRET))
+        pipeline = Pipeline(config, regions, SECRET)
+        yield Intake(client, outbox, backend, settings, pipeline, authkit.headers(backend))
     outbox.close()
 
 
@@ -278,7 +281,8 @@ def test_status_follows_the_report_through_the_warehouse(
 
 
 def test_alerts_and_matters(intake: Intake, make_report: Callable[..., Report]) -> None:
-    assert intake.client.get("/api/v1/alerts").json() == {"items": [], "count": 0}
+    admin = intake.admin
+    assert intake.client.get("/api/v1/alerts", headers=admin).json() == {"items": [], "count": 0}
     writer = WarehouseWriter(intake.backend)
     for i in range(3):
         report = make_report(
@@ -297,23 +301,28 @@ def test_alerts_and_matters(intake: Intake, make_report: Callable[..., Report]) 
     writer.flush()
     matter_id = update.matter.matter_id
 
-    body = intake.client.get("/api/v1/alerts").json()
+    body = intake.client.get("/api/v1/alerts", headers=admin).json()
     assert set(body) == {"items", "count"}
     [alert] = body["items"]
     assert body["count"] == 1
     assert alert["matter_id"] == matter_id and alert["status"] == "raised"
     assert alert["level"] == "orange"
-    assert intake.client.get("/api/v1/alerts", params={"min_level": "orange"}).json()["count"] == 1
-    assert intake.client.get("/api/v1/alerts", params={"min_level": "red"}).json()["count"] == 0
-    assert intake.client.get("/api/v1/alerts", params={"status": "closed"}).json()["count"] == 0
 
-    matter = intake.client.get(f"/api/v1/matters/{matter_id}")
+    def count(**params: str) -> int:
+        resp = intake.client.get("/api/v1/alerts", params=params, headers=admin)
+        return int(resp.json()["count"])
+
+    assert count(min_level="orange") == 1
+    assert count(min_level="red") == 0
+    assert count(status="closed") == 0
+
+    matter = intake.client.get(f"/api/v1/matters/{matter_id}", headers=admin)
     assert matter.status_code == 200
     m = matter.json()
     assert m["matter_id"] == matter_id and m["n_reports"] == 3
     assert len(m["reports"]) == 3 and m["alert"]["alert_id"] == alert["alert_id"]
     assert "informant_id" not in json.dumps(m)  # the system never shows who reported
-    missing = intake.client.get("/api/v1/matters/M000000000000")
+    missing = intake.client.get("/api/v1/matters/M000000000000", headers=admin)
     assert missing.status_code == 404 and missing.json()["message_zh"] == "未找到该事项"
 
 
@@ -323,7 +332,7 @@ def test_alerts_and_matters(intake: Intake, make_report: Callable[..., Report]) 
     ids=["level", "status", "limit0", "limit-text"],
 )
 def test_bad_alert_filters_are_422_not_500(intake: Intake, params: dict[str, Any]) -> None:
-    resp = intake.client.get("/api/v1/alerts", params=params)
+    resp = intake.client.get("/api/v1/alerts", params=params, headers=intake.admin)
     assert resp.status_code == 422
     body = resp.json()
     assert body["message_en"] == "invalid request" and body["message_zh"] == "请求参数无效"

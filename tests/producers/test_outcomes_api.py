@@ -10,11 +10,12 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from producers.outcomes_api import outcomes_router
+from tests import authkit
 from warehouse import outcomes
 from warehouse.backend import Backend
 from warehouse.migrations import migrate
 
-USER = {"X-Minqing-User": "li"}
+USER: dict[str, str] = {}  # the analyst "li"'s token, set by client()
 T0 = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
 
 
@@ -28,6 +29,9 @@ def backend(request: pytest.FixtureRequest, warehouse_backend: Callable[..., Bac
 def client(backend: Backend) -> TestClient:
     app = FastAPI()
     app.include_router(outcomes_router(backend))
+    authkit.install(app, backend)
+    USER.clear()
+    USER.update(authkit.headers(backend, "li", "admin"))
     return TestClient(app)
 
 
@@ -47,13 +51,13 @@ def test_incident_needs_its_time(backend: Backend) -> None:
 
 def test_recorded_outcome_is_read_back_latest_first(backend: Backend) -> None:
     c = client(backend)
-    assert c.get("/api/v1/matters/M2/outcome").status_code == 404
+    assert c.get("/api/v1/matters/M2/outcome", headers=USER).status_code == 404
     first = {"outcome": "nothing", "note": "first look"}
     assert c.post("/api/v1/matters/M2/outcome", json=first, headers=USER).status_code == 201
     later = {"outcome": "incident", "incident_kind": "gathering",
              "t_incident": (T0 + timedelta(days=2)).isoformat()}  # fmt: skip
     assert c.post("/api/v1/matters/M2/outcome", json=later, headers=USER).status_code == 201
-    got = c.get("/api/v1/matters/M2/outcome").json()
+    got = c.get("/api/v1/matters/M2/outcome", headers=USER).json()
     assert got["outcome"] == "incident" and got["recorded_by"] == "li"
 
 
@@ -73,7 +77,7 @@ def test_live_accuracy_equals_hand_computed(backend: Backend) -> None:
         "C": {"outcome": "incident", "t_incident": (T0 + timedelta(hours=5)).isoformat()},
     }.items():
         assert c.post(f"/api/v1/matters/{mid}/outcome", json=body, headers=USER).status_code == 201
-    months = c.get("/api/v1/risk/accuracy").json()["months"]
+    months = c.get("/api/v1/risk/accuracy", headers=USER).json()["months"]
     may = next(m for m in months if m["month"] == "2026-05")
     assert may["warnings_with_outcome"] == 1  # B is recorded now (November), not in May
     assert may["precision"] == 1.0 and may["incidents"] == 2 and may["recall"] == 0.5

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from warehouse.backend import Backend
-from warehouse.migrations import MIGRATIONS, TABLES, Migration, migrate
+from warehouse.migrations import (
+    AUTH_TABLES,
+    MIGRATIONS,
+    READ_TABLES,
+    TABLES,
+    VIEWS,
+    Migration,
+    migrate,
+)
 
 
 def _tables(backend: Backend) -> set[str]:
@@ -16,7 +24,8 @@ def _tables(backend: Backend) -> set[str]:
 def test_migrate_applies_all_then_nothing(raw_backend: Backend) -> None:
     versions = [m.version for m in MIGRATIONS]
     assert migrate(raw_backend) == versions
-    assert _tables(raw_backend) == {*TABLES, "schema_migrations"}
+    expected = {*TABLES, *AUTH_TABLES, *READ_TABLES, *VIEWS, "schema_migrations"}
+    assert _tables(raw_backend) == expected
     assert migrate(raw_backend) == []
     ledger = raw_backend.query(
         f"SELECT version FROM {raw_backend.database}.schema_migrations FINAL ORDER BY version"

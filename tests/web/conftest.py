@@ -9,6 +9,7 @@ stopped and started again on the same ports and data, for the "intake down" test
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import shutil
@@ -88,6 +89,12 @@ class UiStack:
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
+
+    def account(self, role: str = "analyst") -> dict[str, Any]:
+        """A first-run account of ``role`` from the stack's data/credentials.json."""
+        data = json.loads((self.root / "data" / "credentials.json").read_text(encoding="utf-8"))
+        account: dict[str, Any] = next(a for a in data["accounts"] if a["role"] == role)
+        return account
 
     def log_tail(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:] if self.log_path.exists() else ""
@@ -171,3 +178,15 @@ def desk(browser: Any) -> Iterator[Any]:
     )
     yield ctx
     ctx.close()
+
+
+def sign_in(ctx: Any, stack: UiStack, role: str = "analyst") -> None:
+    """Sign a browser context in through the sign-in page, as a person would."""
+    account = stack.account(role)
+    page = ctx.new_page()
+    page.goto(stack.base + "/login?next=/analyst")
+    page.fill("#username", account["username"])
+    page.fill("#password", account["password"])
+    page.locator("#login_btn").click()
+    page.wait_for_url(stack.base + "/analyst")
+    page.close()

@@ -27,9 +27,21 @@ PHONE: dict[str, Any] = {"viewport": {"width": 360, "height": 740}, "is_mobile":
 DESK: dict[str, Any] = {"viewport": {"width": 1366, "height": 860}}
 
 
+COOKIES: list[dict[str, Any]] = []  # the signed-in admin's session, for the staff pages
+
+
+def session_cookies(stack: UiStack) -> list[dict[str, Any]]:
+    account = stack.account("admin")
+    login = {"username": account["username"], "password": account["password"]}
+    resp = httpx.post(f"{stack.base}/api/v1/auth/login", json=login)
+    resp.raise_for_status()
+    return [{"name": k, "value": v, "url": stack.base} for k, v in resp.cookies.items()]
+
+
 def shoot(browser: Any, screen: dict[str, Any], url: str, name: str, lang: str = "zh",
           full: bool = False) -> Any:  # fmt: skip
     ctx = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **screen)
+    ctx.add_cookies(COOKIES)
     ctx.add_init_script(f"localStorage.setItem('mq.lang', '{lang}')")
     page = ctx.new_page()
     page.goto(url, wait_until="load")
@@ -64,10 +76,10 @@ ACTIONS = (
 )
 
 
-def act_on_alerts(base: str) -> None:
+def act_on_alerts(base: str, headers: dict[str, str]) -> None:
     """Through the lifecycle API, if it is mounted: the i-th alert gets the first i+1 steps."""
-    items = httpx.get(f"{base}/api/v1/alerts/feed", params={"limit": 8}).json()["items"]
-    headers = {"X-Minqing-User": "duty-officer"}
+    params = {"limit": 8}
+    items = httpx.get(f"{base}/api/v1/alerts/feed", params=params, headers=headers).json()["items"]
     for i, alert in enumerate(items[1:6]):
         for action, body in ACTIONS[: 1 + i % len(ACTIONS)]:
             url = f"{base}/api/v1/matters/{alert['matter_id']}/alert/{action}"
@@ -76,13 +88,15 @@ def act_on_alerts(base: str) -> None:
             time.sleep(1.5)  # the worker applies actions in order; let each land
 
 
-def capture(base: str) -> None:
+def capture(stack: UiStack) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    act_on_alerts(base)
+    base, auth = stack.base, {"Authorization": f"Bearer {stack.account('admin')['token']}"}
+    COOKIES[:] = session_cookies(stack)
+    act_on_alerts(base, auth)
     time.sleep(5)
-    top = httpx.get(f"{base}/api/v1/alerts/feed", params={"limit": 1}).json()["items"]
-    matter = top[0]["matter_id"] if top else ""
-    towns = httpx.get(f"{base}/api/v1/townships").json()["items"]
+    top = httpx.get(f"{base}/api/v1/alerts/feed", params={"limit": 1}, headers=auth).json()
+    matter = top["items"][0]["matter_id"] if top["items"] else ""
+    towns = httpx.get(f"{base}/api/v1/townships", headers=auth).json()["items"]
     busiest = sorted(towns, key=lambda t: -t["max_risk"])[:4]
     areas = ",".join(t["code"] for t in busiest)
     with sync_playwright() as p:
@@ -94,7 +108,7 @@ def capture(base: str) -> None:
         shoot(browser, DESK, base + "/map", "map")
         shoot(browser, DESK, base + "/trends?days=7", "trends")
         shoot(browser, DESK, base + "/kpi", "kpi")
-        leaders = httpx.get(f"{base}/api/v1/leaders").json()["items"]
+        leaders = httpx.get(f"{base}/api/v1/leaders", headers=auth).json()["items"]
         who = f"leader={leaders[0]['id']}" if leaders else f"areas={areas}"
         shoot(browser, {"viewport": {"width": 390, "height": 844}, "is_mobile": True},
               f"{base}/leader?{who}", "leader", full=True)  # fmt: skip
@@ -111,7 +125,7 @@ def main() -> None:
         try:
             log.info("demo feed running at %s; waiting %.0f s", stack.base, args.seconds)
             time.sleep(args.seconds)
-            capture(stack.base)
+            capture(stack)
         finally:
             stack.stop()
 

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.web.conftest import UiStack
+from tests.web.conftest import UiStack, sign_in
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -70,6 +70,7 @@ def test_report_from_the_form_appears_in_the_live_feed(
     expect(form.locator("#receipt")).to_have_text(RECEIPT)
     STATE["receipt"] = form.locator("#receipt").inner_text()
     assert look_up(form, STATE["receipt"]) in ("received", "in_matter", "alert_raised")
+    sign_in(desk, ui_stack)
     see_in_feed_and_open(desk, ui_stack.base, uid, title)
 
 
@@ -96,11 +97,13 @@ def lifecycle_mounted(base: str) -> bool:
 def test_acknowledge_shows_under_the_receipt(ui_stack: UiStack, phone: Any, desk: Any) -> None:
     if "matter_id" not in STATE:
         pytest.skip("needs the alert of the previous test")
+    sign_in(desk, ui_stack)
     page = desk.new_page()
     page.goto(f"{ui_stack.base}/matter?id={STATE['matter_id']}")
     page.locator("#actions button[data-act=acknowledge]").click()
     page.fill("#x_note", "已电话联系枫桥镇综治中心")
-    page.fill("#x_actor", "联席办值班员")
+    # The acting person is the signed-in analyst, shown in the dialog, not typed.
+    expect(page.locator("#dlg_fields")).to_contain_text(ui_stack.account()["username"])
     page.locator("#dlg button[value=ok]").click()
     if not lifecycle_mounted(ui_stack.base):
         # The button must still say clearly, in Chinese, that nothing happened.
@@ -124,12 +127,14 @@ PHONE: dict[str, Any] = {
 DESK: dict[str, Any] = {"viewport": {"width": 1366, "height": 900}}
 
 
-def visit(browser: Any, screen: dict[str, Any], url: str, shot: Path) -> tuple[int, list[str]]:
+def visit(browser: Any, screen: dict[str, Any], url: str, shot: Path,
+          cookies: list[Any]) -> tuple[int, list[str]]:  # fmt: skip
     """A first visit (empty cache): bytes transferred by all requests, and every URL asked for.
 
-    A script error on the page fails the test.
+    A script error on the page fails the test. ``cookies``: a signed-in analyst's session.
     """
     ctx = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **screen)
+    ctx.add_cookies(cookies)
     sizes: list[int] = []
     urls: list[str] = []
     # On the context, not the page: the service worker's own fetches count too.
@@ -152,8 +157,10 @@ def visit(browser: Any, screen: dict[str, Any], url: str, shot: Path) -> tuple[i
 
 
 def test_every_page_is_light_and_asks_only_this_server(
-    ui_stack: UiStack, browser: Any, tmp_path: Path
+    ui_stack: UiStack, browser: Any, desk: Any, tmp_path: Path
 ) -> None:
+    sign_in(desk, ui_stack)
+    cookies = desk.cookies()
     matter = STATE.get("matter_id", "none")
     pages = {
         "form": (PHONE, "/"),
@@ -167,7 +174,7 @@ def test_every_page_is_light_and_asks_only_this_server(
     weights: dict[str, int] = {}
     for name, (screen, path) in pages.items():
         shot = tmp_path / f"{name}.png"
-        weights[name], urls = visit(browser, screen, ui_stack.base + path, shot)
+        weights[name], urls = visit(browser, screen, ui_stack.base + path, shot, cookies)
         foreign = [u for u in urls if not u.startswith(("http://127.0.0.1:", "data:"))]
         assert not foreign, f"{name} asked other servers: {foreign}"
     log.info("bytes transferred per page (first visit): %s", weights)

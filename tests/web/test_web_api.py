@@ -18,6 +18,7 @@ from minqing.config import Config
 from minqing.settings import Settings
 from producers.intake import create_web_app
 from producers.outbox import Outbox
+from tests import authkit
 from tests.web.seed import FENGQIAO, PAITOU, seed
 from warehouse.backend import Backend
 from warehouse.migrations import migrate
@@ -43,7 +44,8 @@ def client(
     # Mounted after the intake's own routes, as a one-line wiring at the end would do.
     app = create_web_app(settings, config, outbox, Queries(backend))
     mount_ui(app, settings, config, Queries(backend))
-    with TestClient(app) as c:
+    # Every UI endpoint needs a signed-in caller: an admin sees every region.
+    with TestClient(app, headers=authkit.headers(backend)) as c:
         yield c
     outbox.close()
 

@@ -1,6 +1,9 @@
 /* The one place where endpoint paths live. Re-point a path here when a router lands.
  * Every call resolves to the JSON body or rejects with an ApiError {status, zh, en}.
- * status 0 means the request never got an answer (offline, intake down, timeout). */
+ * status 0 means the request never got an answer (offline, intake down, timeout).
+ * Staff pages ride on the session cookie set at sign-in; unsafe requests echo the
+ * CSRF cookie in X-CSRF-Token, and a 401 sends the page to /login. An informant's
+ * phone sends its device token (from enrollment) with reports and receipt look-ups only. */
 (function (MQ) {
   'use strict';
   var enc = encodeURIComponent;
@@ -34,14 +37,29 @@
     kpi: function () { return '/api/v1/kpis'; },
     digest: function (leaderId) { return '/api/v1/leaders/' + enc(leaderId) + '/digest'; },
     leaders: function () { return '/api/v1/leaders'; },
+    // sign-in and enrollment (producers/auth)
+    login: function () { return '/api/v1/auth/login'; },
+    logout: function () { return '/api/v1/auth/logout'; },
+    me: function () { return '/api/v1/auth/me'; },
+    enroll: function () { return '/api/v1/enroll'; },
     // clustering corrections and risk outcomes (not there yet: the buttons show a 404 toast)
     merge: function (c) { return '/api/v1/matters/' + enc(c.matter_id) + '/merge'; },
     split: function (c) { return '/api/v1/matters/' + enc(c.matter_id) + '/split'; },
     outcome: function (c) { return '/api/v1/matters/' + enc(c.matter_id) + '/outcome'; }
   };
   function lifecycle(c, slug) { return '/api/v1/matters/' + enc(c.matter_id) + '/alert/' + slug; }
-  // Who acts: sent on every request once known (the lifecycle API records the actor).
-  var USER_HEADER = 'X-Minqing-User';
+  var CSRF_HEADER = 'X-CSRF-Token', DEVICE_KEY = 'mq.device', me = null;
+  var PUBLIC_PAGES = { '/': 1, '/login': 1 };
+
+  function cookie(name) {
+    var hit = document.cookie.split('; ').filter(function (c) { return c.indexOf(name + '=') === 0; })[0];
+    return hit ? decodeURIComponent(hit.slice(name.length + 1)) : '';
+  }
+  function device() { try { return JSON.parse(localStorage.getItem(DEVICE_KEY)) || null; } catch (e) { return null; } }
+  function toLogin() {
+    if (PUBLIC_PAGES[location.pathname]) return;
+    location.href = '/login?next=' + enc(location.pathname + location.search);
+  }
 
   function ApiError(status, zh, en, errors) {
     this.status = status; this.zh = zh; this.en = en; this.errors = errors || [];
@@ -66,18 +84,21 @@
     return new ApiError(status, zh, en, body && body.errors);
   }
 
-  function request(method, path, body, timeoutMs) {
+  function request(method, path, body, timeoutMs, opts) {
+    opts = opts || {};  // {device: send the device token, quiet: no redirect on 401}
     var ctl = window.AbortController ? new AbortController() : null;
     var timer = ctl ? setTimeout(function () { ctl.abort(); }, timeoutMs || 20000) : null;
-    var init = { method: method, headers: { accept: 'application/json' }, signal: ctl ? ctl.signal : undefined };
-    var user = MQ.api.user();
-    if (user && method !== 'GET') init.headers[USER_HEADER] = encodeURIComponent(user);
+    var init = { method: method, credentials: 'same-origin', headers: { accept: 'application/json' }, signal: ctl ? ctl.signal : undefined };
+    var dev = opts.device ? device() : null;
+    if (dev && dev.token) init.headers.Authorization = 'Bearer ' + dev.token;
+    if (method !== 'GET' && cookie('mq_csrf')) init.headers[CSRF_HEADER] = cookie('mq_csrf');
     if (body !== undefined) { init.headers['content-type'] = 'application/json'; init.body = JSON.stringify(body); }
     return fetch(path, init).then(function (r) {
       return r.text().then(function (text) {
         var data = null;
         try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
         if (r.ok) return data;
+        if (r.status === 401 && !opts.quiet && !opts.device) toLogin();
         throw failure(r.status, data);
       });
     }, function () {
@@ -87,11 +108,25 @@
 
   function get(path, params) { return request('GET', path + query(params)); }
   function post(path, body, timeoutMs) { return request('POST', path, body || {}, timeoutMs); }
+  function whoAmI() {
+    if (!me) me = get(P.me());
+    return me;
+  }
 
   MQ.api = {
     paths: P, query: query, ApiError: ApiError,
-    submitReport: function (report) { return post(P.reports(), report, 15000); },
-    reportStatus: function (receipt) { return get(P.report(receipt)); },
+    submitReport: function (report) { return request('POST', P.reports(), report, 15000, { device: true }); },
+    reportStatus: function (receipt) { return request('GET', P.report(receipt), undefined, 20000, { device: true }); },
+    device: device,
+    enroll: function (code) {
+      return request('POST', P.enroll(), { code: code }, 15000, { quiet: true }).then(function (d) {
+        try { localStorage.setItem(DEVICE_KEY, JSON.stringify({ token: d.device_token, informant_id: d.informant_id })); } catch (e) { /* this page only */ }
+        return d;
+      });
+    },
+    login: function (username, password) { return request('POST', P.login(), { username: username, password: password }, 20000, { quiet: true }); },
+    logout: function () { return post(P.logout()); },
+    me: whoAmI,
     regions: function () { return get(P.regions()); },
     matter: function (id) { return get(P.matter(id)); },
     feed: function (filters) { return get(P.feed(), filters); },
@@ -107,8 +142,6 @@
     caseFile: function (matterId) { return get(P.caseFile(matterId)); },
     outcomeOf: function (url) { return get(url); },
     exportUrl: function (name, fmt, params) { return P.exportList(name, fmt) + query(params); },
-    user: function () { try { return localStorage.getItem('mq.user') || ''; } catch (e) { return ''; } },
-    setUser: function (name) { try { localStorage.setItem('mq.user', name); } catch (e) { /* this page only */ } },
     // c = {alert_id, matter_id} of the matter acted on; b = the JSON body ({note, ...}).
     acknowledge: function (c, b) { return post(P.acknowledge(c), b); },
     assign: function (c, b) { return post(P.assign(c), b); },
@@ -122,4 +155,20 @@
     split: function (c, b) { return post(P.split(c), b); },
     outcome: function (c, b) { return post(P.outcome(c), b); }
   };
+
+  // Staff pages: who is signed in, and a sign-out button, in the header bar.
+  document.addEventListener('DOMContentLoaded', function () {
+    var bar = document.querySelector('header.bar');
+    if (!bar || PUBLIC_PAGES[location.pathname]) return;
+    whoAmI().then(function (m) {
+      var box = document.createElement('span'); box.className = 'who';
+      var name = document.createElement('span'); name.textContent = m.name + ' · ' + (MQ.t ? MQ.t('role_' + m.role) : m.role);
+      var out = document.createElement('button'); out.type = 'button'; out.className = 'lang'; out.id = 'logout';
+      out.textContent = MQ.t ? MQ.t('logout') : 'Sign out';
+      out.addEventListener('click', function () {
+        MQ.api.logout().then(null, function () { return null; }).then(function () { location.href = '/login'; });
+      });
+      box.appendChild(name); box.appendChild(out); bar.appendChild(box);
+    }, function () { /* toLogin already moved the page */ });
+  });
 })(window.MQ = window.MQ || {});

@@ -173,8 +173,28 @@
     });
   }
 
+  /* ---- enrollment: production takes reports from enrolled phones only ---- */
+  function showDevice() {
+    var dev = MQ.api.device(), open = MQ.boot.open_intake !== false;
+    $('#enroll').hidden = !!dev || open;
+    $('#report').hidden = !dev && !open;
+    $('#enrolled').hidden = !dev;
+    if (!dev) return;
+    // The server files the report under the device's pseudonymous id, whatever is typed.
+    $('#informant_id').value = dev.informant_id; $('#informant_id').readOnly = true;
+    $('#enrolled').textContent = t('enrolled', { id: dev.informant_id });
+  }
+  function enroll(ev) {
+    ev.preventDefault();
+    var code = $('#enroll_code').value.trim();
+    if (!code) { $('#enroll_code').focus(); return; }
+    MQ.api.enroll(code).then(showDevice, function (e) { MQ.toast(t('enroll_fail') + MQ.errText(e), true); });
+  }
+
   document.addEventListener('DOMContentLoaded', function () {
     try { $('#informant_id').value = localStorage.getItem('mq.informant') || ''; } catch (e) { /* ignore */ }
+    showDevice();
+    $('#enroll').addEventListener('submit', enroll);
     renderChoices(); render(); loadRegions();
     $('#report').addEventListener('submit', submit);
     $('#lookup').addEventListener('submit', lookup);

@@ -4,6 +4,11 @@
   'use strict';
   MQ.T = {
     zh: {
+      login_title: '工作人员登录', login_intro: '信息员报送无需登录。', username: '用户名', password: '密码', login: '登录',
+      login_need: '请填写用户名和密码', login_wrong: '用户名或密码错误', logout: '退出登录',
+      role_analyst: '分析研判', role_unit_handler: '责任单位', role_leader: '领导', role_admin: '管理员', role_informant: '信息员',
+      enroll_title: '信息员登记', enroll_intro: '请输入管理员发给您的登记码，本机登记后即可报送。', enroll_code: '登记码', enroll: '登记',
+      enrolled: '本机已登记，信息员编号：{id}', enroll_fail: '登记失败：',
       app: '民情预警', lang_switch: 'English', skip: '跳到正文',
       nav_form: '报送', nav_analyst: '预警', nav_map: '地图', nav_trends: '趋势', nav_kpi: '指标', nav_leader: '领导',
       form_title: '民情信息报送', form_intro: '发现矛盾苗头，请尽快报送。没有网络也能提交：信息先存在手机里，有网时自动发出。',
@@ -62,6 +67,11 @@
       minutes: '{n}分钟', hours_t: '{h}小时{m}分', days_t: '{d}天{h}小时'
     },
     en: {
+      login_title: 'Staff sign-in', login_intro: 'Informants report without signing in.', username: 'Username', password: 'Password', login: 'Sign in',
+      login_need: 'Enter your username and password', login_wrong: 'Wrong username or password', logout: 'Sign out',
+      role_analyst: 'Analyst', role_unit_handler: 'Responsible unit', role_leader: 'Leader', role_admin: 'Admin', role_informant: 'Informant',
+      enroll_title: 'Informant enrollment', enroll_intro: 'Enter the code your administrator gave you; once this phone is enrolled you can report.', enroll_code: 'Enrollment code', enroll: 'Enroll',
+      enrolled: 'This phone is enrolled; informant id: {id}', enroll_fail: 'Enrollment failed: ',
       app: 'Minqing', lang_switch: '中文', skip: 'Skip to content',
       nav_form: 'Report', nav_analyst: 'Alerts', nav_map: 'Map', nav_trends: 'Trends', nav_kpi: 'KPIs', nav_leader: 'Leader',
       form_title: 'Report a brewing dispute', form_intro: 'Report early. Works without a connection: the report waits on this phone and is sent when the network is back.',

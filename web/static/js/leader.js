@@ -1,12 +1,13 @@
 /* Leader view: the townships a leader is responsible for (联系包保镇街) at a glance, what
- * waits on them, and a digest. The leader is picked once on this device (or ?leader=id)
- * from configs/routing.toml until sign-in says who is looking; without leaders there,
- * townships are picked by hand. Digest and notifications come from the lifecycle API;
- * without it, from the alerts. */
+ * waits on them, and a digest. A signed-in leader sees their own areas; an admin may pick
+ * any leader (or ?leader=id) from configs/routing.toml; other staff pick townships by hand
+ * (the server shows them only their own scope anyway). Digest and notifications come
+ * from the lifecycle API; without it, from the alerts. */
 (function (MQ) {
   'use strict';
   var $ = MQ.$, el = MQ.el, t = MQ.t;
   var towns = [], alerts = [], leaders = [], leader = null, areas = [], digest = null, notes = [];
+  var own = false;  // a signed-in leader: their own view, no chooser
 
   function stored(key, dflt) { try { return JSON.parse(localStorage.getItem(key)) || dflt; } catch (e) { return dflt; } }
   function keep(key, v) { try { localStorage.setItem(key, JSON.stringify(v)); } catch (e) { /* this page only */ } }
@@ -23,7 +24,7 @@
     sel.appendChild(el('option', { value: '', text: t('pick_areas') }));
     leaders.forEach(function (l) { sel.appendChild(el('option', { value: l.id, text: l.name })); });
     sel.value = leader ? leader.id : '';
-    $('#who_box').hidden = !leaders.length;
+    $('#who_box').hidden = own || !leaders.length;
     $('#areas_box').hidden = !!leader;
     var box = MQ.clear($('#areas'));
     box.appendChild(el('legend', { cls: 'sr', text: t('pick_areas') }));
@@ -85,9 +86,13 @@
   document.addEventListener('DOMContentLoaded', function () {
     MQ.onLang(render);
     $('#who').addEventListener('change', function () { chooseLeader($('#who').value); load(); });
-    optional(MQ.api.leaders()).then(function (d) {
+    MQ.api.me().then(function (m) {
+      if (m.role === 'leader') return { items: [{ id: m.leader_id, name: m.name, areas: m.regions }], own: m.leader_id };
+      return m.role === 'admin' ? optional(MQ.api.leaders()) : null;
+    }).then(function (d) {
       leaders = d ? d.items : [];
-      chooseLeader(new URLSearchParams(location.search).get('leader') || stored('mq.leader', ''));
+      chooseLeader((d && d.own) || new URLSearchParams(location.search).get('leader') || stored('mq.leader', ''));
+      own = !!(d && d.own);
       var q = new URLSearchParams(location.search).get('areas');
       if (q && !leader) { areas = q.split(',').filter(Boolean); keep('mq.areas', areas); }
       load(); setInterval(load, 30000);

@@ -99,7 +99,8 @@
     $('#dlg_h').textContent = t('a_' + act);
     var box = MQ.clear($('#dlg_fields'));
     ACTIONS[act].fields.forEach(function (f) { box.appendChild(field(f)); });
-    box.appendChild(el('div', { cls: 'field' }, [el('label', { for: 'x_actor', text: t('actor') + ' *' }), el('input', { id: 'x_actor', maxlength: 64, value: MQ.api.user(), autocomplete: 'name', required: true })]));
+    // The acting person is the signed-in account (recorded by the server, not typed here).
+    MQ.api.me().then(function (m) { box.appendChild(el('p', { cls: 'muted', text: t('actor') + '：' + m.name })); }, function () { /* sent to sign-in */ });
     $('#dlg').showModal();
   }
   function values() {
@@ -120,9 +121,6 @@
     ev.preventDefault();
     var body = values();
     if (!body) { MQ.toast(t('required'), true); return; }
-    var actor = $('#x_actor').value.trim();
-    if (!actor) { MQ.toast(t('required'), true); $('#x_actor').focus(); return; }
-    MQ.api.setUser(actor);
     var ctx = { alert_id: matter.alert ? matter.alert.alert_id : '', matter_id: matter.matter_id };
     if (current === 'silence') body.matter_id = matter.matter_id;
     MQ.api[current](ctx, body).then(function (d) {

@@ -1,0 +1,148 @@
+"""End to end through one worker: reports/s from reports.raw to the warehouse, and latency.
+
+Throughput: a fresh tansu broker and clickhouse-server 18.16; the raw ceiling is
+measured on that same broker first (bench/broker_ceiling.py). N simulator
+reports are pre-loaded into reports.raw, then one `minqing worker` process
+starts and the warehouse is polled until it holds all N reports in a matter and
+all N risk scores (so validation, clustering, scoring, alerting and the sinks
+all ran). The rate is taken between 5% and 100% of N, so the worker's start and
+the first consumer-group join (about 30 s on tansu) are reported apart.
+Latency (HTTP 201 -> alert in GET /api/v1/alerts) is in bench/latency.py.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from kafka import KafkaProducer
+
+from bench import broker_ceiling, latency, profiling, services
+from bench.report import table
+from bench.workload import mean_size, payloads
+from minqing.settings import REPO_ROOT, Settings
+from streams.topics import RAW, create_topics
+from warehouse.backend import Backend, connect
+from warehouse.migrations import migrate
+
+FULL_N, QUICK_N = 40_000, 6_000
+CEILING_N = {True: 40_000, False: 100_000}
+TIMEOUT = 900.0
+PROFILE_SECONDS = 30
+PROCESSED = "SELECT uniqExact(report_id) AS n FROM {db}.reports WHERE matter_id != ''"
+SCORED = "SELECT uniqExact(report_id) AS n FROM {db}.risk_scores"
+
+
+def preload(bootstrap: str, items: list[bytes]) -> float:
+    """Send the reports as the outbox relay does (kafka-python, acks=all); seconds taken."""
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=20,
+                             batch_size=256 * 1024)  # fmt: skip
+    t0 = time.perf_counter()
+    for i, value in enumerate(items):
+        producer.send(RAW, key=f"k{i}".encode(), value=value)
+    producer.flush(120)
+    producer.close(10)
+    return time.perf_counter() - t0
+
+
+def worker_env(bootstrap: str, warehouse_url: str, root: Path, **extra: str) -> dict[str, str]:
+    return services.minqing_env(
+        MINQING_KAFKA_BOOTSTRAP=bootstrap, MINQING_WAREHOUSE_URL=warehouse_url,
+        MINQING_DATA_DIR=str(root / "worker"), MINQING_APP_ID=f"bench-{uuid.uuid4().hex[:8]}",
+        MINQING_LOG_LEVEL="WARNING", **extra,
+    )  # fmt: skip
+
+
+def _count(backend: Backend, sql: str) -> int:
+    return int(backend.query(sql.format(db=backend.database))[0]["n"])
+
+
+def watch(backend: Backend, n: int, proc: services.Proc,
+          profile: Path | None = None) -> list[tuple[float, int, int]]:  # fmt: skip
+    """(seconds since start, reports processed, risk scores) every half second until done.
+
+    ``profile``: py-spy the worker from its first processed report, not its start-up.
+    """
+    t0, samples, recording = time.perf_counter(), [], None
+    while True:
+        done, scored = _count(backend, PROCESSED), _count(backend, SCORED)
+        samples.append((time.perf_counter() - t0, done, scored))
+        if profile is not None and recording is None and done > 0:
+            recording = profiling.Recording(proc.pid, profile, PROFILE_SECONDS)
+        if min(done, scored) >= n:
+            if recording is not None:
+                recording.finish()
+            return samples
+        if proc.exited() or samples[-1][0] > TIMEOUT:
+            raise RuntimeError(f"worker stalled at {done}/{n}:\n{proc.tail()}")
+        time.sleep(0.5)
+
+
+def rate(samples: list[tuple[float, int, int]], n: int) -> dict[str, Any]:
+    """Reports/s between the first sample past 5% of N and the end."""
+    start = next(s for s in samples if min(s[1], s[2]) >= 0.05 * n)
+    first = next(s for s in samples if s[1] > 0)
+    end = samples[-1]
+    steady = (end[2] - start[2]) / max(end[0] - start[0], 1e-9)
+    return {"reports_per_s": round(steady), "first_processed_after_s": round(first[0], 1),
+            "all_done_after_s": round(end[0], 1)}  # fmt: skip
+
+
+def throughput(n: int, quick: bool, profile: Path | None = None,
+               **worker_settings: str) -> dict[str, Any]:  # fmt: skip
+    root = services.workdir("pipeline")
+    items = payloads(n, seed=23)
+    with services.tansu(root) as broker, services.clickhouse_server(root / "ch") as ch:
+        ceiling = broker_ceiling.measure(broker.bootstrap, CEILING_N[quick])
+        url = ch.url(f"bench_{uuid.uuid4().hex[:8]}")
+        backend = connect(Settings(warehouse_url=url))
+        migrate(backend)
+        create_topics(broker.bootstrap, 1, 1)
+        loaded = preload(broker.bootstrap, items)
+        env = worker_env(broker.bootstrap, url, root, **worker_settings)
+        with services.minqing(["worker"], root / "worker.log", env) as proc:
+            samples = watch(backend, n, proc, profile)
+        alerts = _count(backend, "SELECT count() AS n FROM {db}.alerts FINAL")
+        backend.close()
+    e2e = rate(samples, n)
+    return {
+        "reports": n, "report_bytes": mean_size(items), "preload_s": round(loaded, 1),
+        "alerts_raised": alerts, **e2e, "ceiling": ceiling,
+        "ratio_to_ceiling": round(e2e["reports_per_s"] / ceiling["produce_consume_msgs_per_s"], 4),
+        "samples": [[round(t, 1), a, b] for t, a, b in samples[:: max(1, len(samples) // 60)]],
+    }  # fmt: skip
+
+
+def run(quick: bool = False) -> dict[str, Any]:
+    return {
+        "load_average_before": services.load_average(),
+        "worker": "one `minqing worker` process (Faust), tansu, clickhouse-server 18.16",
+        "throughput": throughput(QUICK_N if quick else FULL_N, quick),
+        "latency": latency.run(quick),
+    }
+
+
+def markdown(r: dict[str, Any]) -> str:
+    t, c = r["throughput"], r["throughput"]["ceiling"]
+    rows = [("end to end, one worker", t["reports_per_s"], f"{100 * t['ratio_to_ceiling']:.2f}%"),
+            ("raw produce+consume, same broker, same run", c["produce_consume_msgs_per_s"],
+             "100%")]  # fmt: skip
+    head = (f"## Pipeline\n\n{r['worker']}. {t['reports']:,} reports pre-loaded into "
+            f"reports.raw; rate from 5% to 100% done (first report processed after "
+            f"{t['first_processed_after_s']} s: start-up and group join). {t['alerts_raised']} "
+            "alerts raised.\n\n")  # fmt: skip
+    body = table(("", "reports/s", "of ceiling"), rows)
+    return head + body + "\n" + latency.markdown(r["latency"])
+
+
+if __name__ == "__main__":
+    if "--profile" in sys.argv:
+        out = REPO_ROOT / "bench" / "results"
+        result = throughput(FULL_N, False, out / "profile-worker.json")
+    else:
+        result = run("--quick" in sys.argv)
+    sys.stdout.write(json.dumps(result, indent=1) + "\n")

@@ -1,0 +1,132 @@
+"""The clusterer's state: open matters by block, saved as JSON, split and joined by block.
+
+A block is a township code, or "" for matters with no place. Within a block,
+matters are kept in the order they last grew, so the least active one is
+always first: evicting the idle and capping a block's size cost nothing per
+report. The index of candidate keys, which report joined which matter and
+which matter holds which id are caches derived from the matters, rebuilt on
+load; only the matters, the merge aliases and the clock are saved.
+
+For a Faust table keyed by block: ``extract(state, [block])`` is that block's
+state (its matters and the aliases into them) and ``combine(states)`` joins
+block states back into one (blocks are disjoint, so nothing collides).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from models.base import dump_state, load_state
+from models.candidates import CandidateIndex
+from models.matter_state import MatterState
+
+KIND = "matters"
+
+
+@dataclass
+class ClusterState:
+    blocks: dict[str, dict[str, MatterState]] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)  # merged-away id -> surviving id
+    newest: datetime | None = None
+    # Caches, never saved (see the module docstring).
+    where: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    seen: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    index: CandidateIndex = field(default_factory=CandidateIndex, repr=False, compare=False)
+
+    def matter(self, matter_id: str) -> MatterState | None:
+        """An open matter by id, following merges."""
+        matter_id = self.aliases.get(matter_id, matter_id)
+        block = self.where.get(matter_id)
+        return None if block is None else self.blocks[block].get(matter_id)
+
+    def matters(self) -> Iterable[MatterState]:
+        for block in sorted(self.blocks):
+            yield from self.blocks[block].values()
+
+    def n_matters(self) -> int:
+        return len(self.where)
+
+    def put(self, m: MatterState) -> None:
+        """Add a matter not in the state yet, as the most recently active of its block."""
+        self.blocks.setdefault(m.block, {})[m.matter_id] = m
+        self.index.add(m.block, m, m.keys)
+        self.where[m.matter_id] = m.block
+        for rid in m.report_ids:
+            self.seen[rid] = m.matter_id
+
+    def touch(self, m: MatterState, report_id: str, new_keys: Iterable[int]) -> None:
+        """``m`` grew by ``report_id``: it moves to the end of its block, its new keys indexed."""
+        block = self.blocks[m.block]
+        block[m.matter_id] = block.pop(m.matter_id)
+        self.index.add(m.block, m, new_keys)
+        self.seen[report_id] = m.matter_id
+
+    def drop(self, m: MatterState, forget_aliases: bool = True) -> None:
+        """Forget ``m``: its index entries, reports and (unless told) the aliases to it."""
+        block = self.blocks.get(m.block, {})
+        block.pop(m.matter_id, None)
+        if not block:
+            self.blocks.pop(m.block, None)
+        self.index.remove(m.block, m, m.keys)
+        self.where.pop(m.matter_id, None)
+        for rid in m.report_ids:
+            if self.seen.get(rid) == m.matter_id:
+                del self.seen[rid]
+        if forget_aliases:
+            for old in [a for a, b in self.aliases.items() if b == m.matter_id]:
+                del self.aliases[old]
+
+    def evict(self, horizon: float, per_block: int) -> int:
+        """Drop matters quiet since before ``horizon`` and the least active beyond ``per_block``."""
+        n = 0
+        for block in list(self.blocks):
+            matters = self.blocks[block]
+            while matters:
+                first = next(iter(matters.values()))
+                if first.last_ts >= horizon and len(matters) <= per_block:
+                    break
+                self.drop(first)
+                n += 1
+        return n
+
+    def to_json(self) -> str:
+        blocks = {b: [m.to_dict() for m in ms.values()] for b, ms in sorted(self.blocks.items())}
+        return dump_state(KIND, {
+            "newest": self.newest.isoformat() if self.newest else None,
+            "aliases": sorted(self.aliases.items()), "blocks": blocks,
+        })  # fmt: skip
+
+    @classmethod
+    def from_json(cls, data: str | bytes) -> ClusterState:
+        body = load_state(KIND, data)
+        newest = datetime.fromisoformat(body["newest"]) if body["newest"] else None
+        state = cls(aliases=dict(body["aliases"]), newest=newest)
+        for matters in body["blocks"].values():
+            for d in matters:
+                state.put(MatterState.from_dict(d))
+        return state
+
+
+def extract(state: ClusterState, blocks: Iterable[str]) -> ClusterState:
+    """The part of ``state`` in ``blocks`` (a copy): their matters and the aliases into them."""
+    part = ClusterState(newest=state.newest)
+    for b in blocks:
+        for m in state.blocks.get(b, {}).values():
+            part.put(MatterState.from_dict(m.to_dict()))  # a copy: the parts share nothing
+    part.aliases = {a: s for a, s in state.aliases.items() if s in part.where}
+    return part
+
+
+def combine(states: Iterable[ClusterState]) -> ClusterState:
+    """One state (a copy) from block states; their blocks must not overlap."""
+    out = ClusterState()
+    for s in states:
+        for b in sorted(s.blocks):
+            for m in s.blocks[b].values():
+                out.put(MatterState.from_dict(m.to_dict()))
+        out.aliases.update(s.aliases)
+        if s.newest is not None and (out.newest is None or s.newest > out.newest):
+            out.newest = s.newest
+    return out
