@@ -6,7 +6,7 @@ STAMP   := $(VENV)/.installed
 DEB_PKGS := clickhouse-server clickhouse-client docker-compose chromium fonts-wqy-microhei
 VENDOR_JS := web/static/vendor/echarts.min.js
 
-.PHONY: setup run test lint bench debs clean screenshots
+.PHONY: setup run test lint bench debs clean screenshots chaos
 
 setup: $(STAMP) $(VENDOR_JS)
 
@@ -35,7 +35,11 @@ run: setup
 	$(BIN)/minqing up --demo
 
 test: setup debs
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -m "not chaos"
+
+# Every fault scenario at full length (a 60 s ClickHouse outage, broker restarts, kill -9).
+chaos: setup debs
+	$(BIN)/python -m pytest -q -m chaos tests/chaos
 
 lint: setup
 	$(BIN)/ruff check .

@@ -64,7 +64,7 @@ async def measure_async(bootstrap: str, items: list[bytes], parts: int = 1) -> d
     create_topics(bootstrap, parts, 1, tuple(topics))
     n = len(items)
     t0 = time.perf_counter()
-    produced, consumed = await asyncio.gather(
+    await asyncio.gather(
         _produce(bootstrap, topics[0], items, parts), _consume(bootstrap, topics[0], n, parts)
     )
     both = time.perf_counter() - t0

@@ -34,8 +34,8 @@ class Recording:
             log.warning("py-spy not installed: no profile")
             return
         fmt = "speedscope" if out.suffix == ".json" else "flamegraph"
-        argv = [binary, "record", "--pid", str(pid), "--duration", str(int(seconds)),
-                "--rate", str(rate), "--format", fmt, "--output", str(out), "--nonblocking"]  # fmt: skip
+        argv = [binary, "record", "--pid", str(pid), "--duration", str(int(seconds)), "--rate",
+                str(rate), "--format", fmt, "--output", str(out), "--nonblocking"]  # fmt: skip
         self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
     def finish(self) -> None:

@@ -159,10 +159,8 @@ class Proc:
     def stop(self, grace: float = 5.0) -> None:
         if not self.exited():
             self.kill(signal.SIGTERM)
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.popen.wait(grace)
-            except subprocess.TimeoutExpired:
-                pass
         self.kill(signal.SIGKILL)  # the group, should a child linger
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.popen.wait(5)

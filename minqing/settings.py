@@ -68,7 +68,8 @@ class Settings(BaseSettings):
     # revocations in this process apply at once, in other intake processes after this long.
     auth_cache_seconds: float = Field(default=5.0, ge=0, le=300)
     # Abuse limits (requests per minute, with a burst of the same size). IPs stay in memory.
-    rate_ip_per_minute: float = Field(default=60.0, gt=0)
+    # 300/min: a village office behind one NAT, or a phone re-sending its queue at once.
+    rate_ip_per_minute: float = Field(default=300.0, gt=0)
     rate_informant_per_minute: float = Field(default=20.0, gt=0)
     rate_login_per_minute: float = Field(default=10.0, gt=0)
     enrollment_days: float = Field(default=14.0, gt=0, le=365)

@@ -87,6 +87,7 @@ class Stack:
             recorder,
             s.outbox_resend_seconds,
             s.outbox_poll_seconds,
+            ensure_topics=self.ensure_topics,
         ).start()
         app = self._web_app(backend, queries, outbox)
         server = uvicorn.Server(

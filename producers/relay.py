@@ -50,21 +50,17 @@ class Relay:
         recorder: Recorder | None = None,
         resend_after: float = 60.0,
         poll: float = 1.0,
+        ensure_topics: Callable[[], None] | None = None,
     ) -> None:
         self.outbox, self.bootstrap, self.topic = outbox, bootstrap, topic
+        self.ensure_topics = ensure_topics
         self.present, self.recorder = present, recorder
         self.resend_after, self.poll = resend_after, poll
         self._stop = threading.Event()
         self._busy = threading.Lock()  # the warehouse side: its thread, record_now, step
         self._producer: KafkaProducer | None = None
-        self._thread = threading.Thread(
-            target=self._run, args=(self._send_round, self._drop_producer), name="outbox-relay",
-            daemon=True,
-        )  # fmt: skip
-        self._warehouse_thread = threading.Thread(
-            target=self._run, args=(self._warehouse_round, None), name="outbox-warehouse",
-            daemon=True,
-        )  # fmt: skip
+        self._thread = self._looping("outbox-relay", self._send_round, self._drop_producer)
+        self._warehouse_thread = self._looping("outbox-warehouse", self._warehouse_round, None)
 
     def start(self) -> Relay:
         self.outbox.forget_sends()
@@ -78,6 +74,10 @@ class Relay:
         self._warehouse_thread.join(10)
         if self._producer is not None:
             self._producer.close(5)
+
+    def _looping(self, name: str, round_: Callable[[], None],
+                 on_error: Callable[[], None] | None) -> threading.Thread:  # fmt: skip
+        return threading.Thread(target=self._run, args=(round_, on_error), name=name, daemon=True)
 
     def _run(self, round_: Callable[[], None], on_error: Callable[[], None] | None) -> None:
         while not self._stop.is_set():
@@ -133,13 +133,11 @@ class Relay:
         batch = list(due)
         if not batch:
             return 0
-        if self._producer is None:
-            self._producer = make_producer(self.bootstrap)
+        producer = self._connected()
         futures = [
-            self._producer.send(self.topic, key=rid.encode(), value=payload)
-            for rid, payload in batch
+            producer.send(self.topic, key=rid.encode(), value=payload) for rid, payload in batch
         ]
-        self._producer.flush(30)
+        producer.flush(30)
         ok = [rid for (rid, _), f in zip(batch, futures, strict=True) if _succeeded(f)]
         metrics.OUTBOX_SENT.inc(len(ok))
         self.outbox.mark_sent(ok)
@@ -149,6 +147,16 @@ class Relay:
             # The next round makes a new producer, with a new id.
             self._drop_producer()
         return len(ok)
+
+    def _connected(self) -> KafkaProducer:
+        if self._producer is None:
+            if self.ensure_topics is not None:
+                # Before the first send and after every failure: a broker that restarted
+                # empty would auto-create the topic on our send with its own partition
+                # count (tansu: 4), which the workers' partitioning does not expect.
+                self.ensure_topics()
+            self._producer = make_producer(self.bootstrap)
+        return self._producer
 
     def confirm(self, ids: list[str]) -> None:
         if ids:

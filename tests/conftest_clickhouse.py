@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -203,6 +204,11 @@ class ServerProcess:
         if self.proc is not None and self.proc.poll() is None:
             _stop(self.proc)
         self.proc = None
+
+    def freeze(self, frozen: bool) -> None:
+        """SIGSTOP (a hung server: connections open, no answers) or SIGCONT."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGSTOP if frozen else signal.SIGCONT)
 
 
 @pytest.fixture(scope="session")

@@ -16,11 +16,6 @@ from tests.notify.receivers import HttpReceiver, SmtpReceiver
 MakeRig = Callable[..., Rig]
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    # Also in pyproject; repeated here so `pytest tests/chaos` alone knows the marker.
-    config.addinivalue_line("markers", "chaos: long fault scenario (make chaos)")
-
-
 @pytest.fixture
 def make_rig(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[MakeRig]:
     """``make_rig(partitions=1, warehouse_url=None, quick=True) -> Rig``.

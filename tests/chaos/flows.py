@@ -70,7 +70,7 @@ def drained(rig: Rig, backend: Backend, poster: Poster, procs: list[Proc],
     return time.monotonic() - t0
 
 
-def settled(rig: Rig, procs: list[Proc], quiet: float = 8.0, timeout: float = 90.0) -> int:
+def settled(rig: Rig, procs: list[Proc], quiet: float = 6.0, timeout: float = 90.0) -> int:
     """Wait until no delivery arrives for ``quiet`` seconds (grouped notices come late)."""
     last, since = -1, time.monotonic()
 
@@ -104,6 +104,7 @@ def assert_exactly_once(c: Counts) -> None:
     assert c.extra["refused"] == 0, c
     assert (c.reports_stored, c.missing, c.duplicates) == (c.extra["accepted"], 0, 0), c
     assert (c.alert_duplicates, c.alert_event_duplicates) == (0, 0), c
+    assert c.disputes_alerted_twice == 0, c  # one dispute alerted twice, as two matters
     assert (c.notifications_sent_twice, c.notices_delivered_twice) == (0, 0), c
 
 

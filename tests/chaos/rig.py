@@ -29,7 +29,7 @@ QUICK_SESSION_TIMEOUT = "10"
 
 # Notices are grouped for 30 s in the shipped config; a few seconds here, so they
 # are sent (and can be sent twice) inside the test's window.
-FAST_GROUPING = {"group_wait_seconds": 2, "group_interval_seconds": 5}
+FAST_GROUPING = {"group_wait_seconds": 1, "group_interval_seconds": 3}
 
 
 def fast_configs(dest: Path, http_url: str) -> Path:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,8 @@ from tests.chaos.flows import (
     tally,
     topic_size,
 )
+from tests.chaos.procs import Proc
+from tests.chaos.rig import Rig
 from tests.conftest_clickhouse import ServerProcess, unique_database
 
 pytestmark = [pytest.mark.clickhouse, pytest.mark.broker]
@@ -42,43 +45,80 @@ def own_clickhouse(tmp_path: Path) -> Iterator[ServerProcess]:
     server = ServerProcess.create(root)
     server.start()
     yield server
+    if server.proc is not None:
+        server.freeze(False)  # a stopped process would ignore the SIGTERM below
     server.stop()
 
 
+@dataclass
+class Outage:
+    """What happened while the warehouse was away: measured around ``run``."""
+
+    server: ServerProcess
+    frozen: bool
+    seconds: float
+    down_s: float = 0.0
+    accepted: int = 0  # reports the intake answered 201 meanwhile
+    sent: int = 0  # messages the relay put on reports.raw meanwhile
+    rss_growth_mb: dict[str, int] = field(default_factory=dict)
+
+    def run(self, rig: Rig, poster: Poster, procs: list[Proc]) -> Outage:
+        rss = {p.name: (p.rss_mb(), RssSampler(p).start()) for p in procs}
+        t0, raw0, acc0 = time.monotonic(), topic_size(rig.broker.bootstrap, RAW), len(
+            poster.accepted)  # fmt: skip
+        self._away(True)
+        time.sleep(self.seconds)
+        self.sent = topic_size(rig.broker.bootstrap, RAW) - raw0
+        self.accepted = len(poster.accepted) - acc0
+        self._away(False)
+        self.down_s = round(time.monotonic() - t0, 1)
+        self.rss_growth_mb = {n: round(s.stop() - base) for n, (base, s) in rss.items()}
+        return self
+
+    def _away(self, away: bool) -> None:
+        if self.frozen:
+            self.server.freeze(away)
+        elif away:
+            self.server.stop()
+        else:
+            self.server.start()  # same ports, same data dir
+
+    @property
+    def name(self) -> str:
+        return f"clickhouse_outage[{self.seconds:.0f}s-{'frozen' if self.frozen else 'stopped'}]"
+
+
 @pytest.mark.parametrize(
-    "outage",
+    ("seconds", "frozen"),
     [
-        pytest.param(10.0, id="10s", marks=pytest.mark.timeout(300)),
-        pytest.param(60.0, id="60s", marks=[pytest.mark.chaos, pytest.mark.timeout(600)]),
+        pytest.param(10.0, False, id="10s-stopped", marks=pytest.mark.timeout(300)),
+        pytest.param(60.0, False, id="60s-stopped", marks=[pytest.mark.chaos,
+                                                           pytest.mark.timeout(600)]),
+        # SIGSTOP: connections are accepted and never answered, so each call waits for the
+        # client's timeout (60 s) instead of failing at once as a refused connection does.
+        pytest.param(60.0, True, id="60s-frozen", marks=[pytest.mark.chaos,
+                                                         pytest.mark.timeout(600)]),
     ],
 )  # fmt: skip
 def test_clickhouse_down_under_load(
-    make_rig: MakeRig, own_clickhouse: ServerProcess, outage: float
+    make_rig: MakeRig, own_clickhouse: ServerProcess, seconds: float, frozen: bool
 ) -> None:
     url = own_clickhouse.server.url(unique_database("chaos"))
-    rig = make_rig(warehouse_url=url, quick=outage < 60)
+    rig = make_rig(warehouse_url=url, quick=seconds < 60)
     intake, worker = rig.intake(), joined_worker(rig, "worker")
     backend = rig.backend()
-    n = int(RATE * (outage + 20))  # 10 s of load before the outage and 10 s after
-    poster = Poster(rig.base, bodies(n), rate=RATE).start()
+    # Load from 10 s before the outage to about 10 s after it.
+    poster = Poster(rig.base, bodies(int(RATE * (seconds + 20))), rate=RATE).start()
     time.sleep(10)
-    rss = {p.name: (p.rss_mb(), RssSampler(p).start()) for p in (intake, worker)}
-    before = (time.monotonic(), topic_size(rig.broker.bootstrap, RAW), len(poster.accepted))
-    own_clickhouse.stop()
-    time.sleep(outage)
-    raw_during = topic_size(rig.broker.bootstrap, RAW) - before[1]
-    accepted_during = len(poster.accepted) - before[2]
-    own_clickhouse.start()
-    down = time.monotonic() - before[0]
-    growth = {name: round(s.stop() - base) for name, (base, s) in rss.items()}
+    out = Outage(own_clickhouse, frozen, seconds).run(rig, poster, [intake, worker])
     poster.join()
     catch_up = drained(rig, backend, poster, [intake, worker])
     settled(rig, [intake, worker])
-    c = tally(rig, backend, poster, f"clickhouse_outage[{outage:.0f}s]", down_s=round(down, 1),
-              accepted_during_outage=accepted_during, sent_to_kafka_during_outage=raw_during,
-              rss_growth_mb=growth, catch_up_s=round(catch_up, 1))  # fmt: skip
+    c = tally(rig, backend, poster, out.name, down_s=out.down_s, catch_up_s=round(catch_up, 1),
+              accepted_during_outage=out.accepted, sent_to_kafka_during_outage=out.sent,
+              rss_growth_mb=out.rss_growth_mb)  # fmt: skip
     backend.close()
-    assert accepted_during > 0.8 * RATE * outage, c  # the intake kept answering 201
-    assert raw_during >= accepted_during - 2 * RATE, c  # ... and the relay kept sending
-    assert max(growth.values()) < RSS_BOUND_MB, c
+    assert out.accepted > 0.8 * RATE * seconds, c  # the intake kept answering 201
+    assert out.sent >= out.accepted - 2 * RATE, c  # ... and the relay kept sending
+    assert max(out.rss_growth_mb.values()) < RSS_BOUND_MB, c
     assert_exactly_once(c)
