@@ -18,7 +18,7 @@ from minqing.records import Accepted, AlertOut, DeadLetter, MatterUpdate, Scored
 from minqing.regions import Regions
 from minqing.settings import Settings
 from models.alerting import AlertPolicy
-from models.clustering import BaselineClusterer
+from models.clustering import Clusterer
 from models.model_store import ModelStore
 from models.risk import RiskScorer, make_scorer, model_dir
 from streams import validate
@@ -36,7 +36,7 @@ class Pipeline:
     config: Config
     regions: Regions
     receipt_secret: str
-    clusterer: BaselineClusterer = field(init=False)
+    clusterer: Clusterer = field(init=False)
     scorer: RiskScorer = field(init=False)
     policy: AlertPolicy = field(init=False)
     states: dict[str, Any] = field(init=False)
@@ -47,7 +47,8 @@ class Pipeline:
     ready: bool = False
 
     def __post_init__(self) -> None:
-        self.clusterer = BaselineClusterer(self.config.clustering)
+        # The same clusterer as `minqing replay`.
+        self.clusterer = Clusterer.from_config(self.config, self.regions)
         self.scorer = make_scorer(self.config.risk, self.config.signals)
         # A newly promoted risk model is picked up without a restart.
         self.models = ModelStore(model_dir(self.config.risk), self.config.risk.reload_seconds)
