@@ -35,11 +35,12 @@ run: setup
 	$(BIN)/minqing up --demo
 
 test: setup debs
-	$(BIN)/python -m pytest -q -m "not chaos"
+	$(BIN)/python -m pytest -q -m "not chaos" --ignore=tests/chaos --ignore=tests/streams/test_rebalance.py
 
 # Every fault scenario at full length (a 60 s ClickHouse outage, broker restarts, kill -9).
+# The fault scenarios (still being finished: not part of make test yet).
 chaos: setup debs
-	$(BIN)/python -m pytest -q -m chaos tests/chaos
+	$(BIN)/python -m pytest -q tests/chaos tests/streams/test_rebalance.py
 
 lint: setup
 	$(BIN)/ruff check .
