@@ -33,16 +33,24 @@ FAST_GROUPING = {"group_wait_seconds": 1, "group_interval_seconds": 3}
 
 
 def fast_configs(dest: Path, http_url: str) -> Path:
-    """configs/ copied, with notifications going to the local receivers, quickly."""
+    """configs/ copied, with notifications going to the local receivers, quickly.
+
+    Every ``url`` in notify.toml (the SMS gateway, each webhook) becomes the HTTP
+    receiver's, with the section's name as the path: /sms, /zhuji_office_ding ...
+    """
     shutil.copytree(REPO_ROOT / "configs", dest)
     path = dest / "notify.toml"
-    text = path.read_text(encoding="utf-8")
-    for key, value in FAST_GROUPING.items():
-        text = re.sub(rf"^{key} = \d+", f"{key} = {value}", text, flags=re.M)
-    text = re.sub(r'^url = "https://oapi[^"]*"', f'url = "{http_url}/ding"', text, flags=re.M)
-    text = re.sub(r'^url = "https://qyapi[^"]*"', f'url = "{http_url}/wecom"', text, flags=re.M)
-    text = re.sub(r'^url = ""', f'url = "{http_url}/sms"', text, flags=re.M)
-    path.write_text(text, encoding="utf-8")
+    out, section = [], ""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        header = re.match(r"^\[([\w.]+)\]", line)
+        section = header[1].rsplit(".", 1)[-1] if header else section
+        key = line.split("=", 1)[0].strip()
+        if key == "url":
+            line = f'url = "{http_url}/{section}"'
+        elif key in FAST_GROUPING:
+            line = f"{key} = {FAST_GROUPING[key]}"
+        out.append(line)
+    path.write_text("\n".join(out) + "\n", encoding="utf-8")
     return dest
 
 
