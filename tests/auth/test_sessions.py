@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
 from producers.auth.passwords import hash_password, verify_password
+from producers.auth.store import utc_now
 from tests.auth.conftest import World
 from tests.authkit import bearer
 
@@ -164,9 +166,12 @@ def test_enrollment_code_buys_one_device_and_revocation_ends_it(world: World) ->
 
 
 def test_expired_codes_are_refused(fresh_world: Callable[..., World]) -> None:
-    w = fresh_world(enrollment_days=0.000001)
+    w = fresh_world(enrollment_days=1)
     code = w.client.post("/api/v1/admin/enrollments", json={}, headers=w.as_("admin")).json()
+    # A controllable clock: wall-clock sleeps made this flaky on slow CI machines.
+    w.auth.enrollments.now = lambda: utc_now() + timedelta(days=1, seconds=1)
     assert w.client.post("/api/v1/enroll", json={"code": code["code"]}).status_code == 403
+    w.auth.enrollments.now = utc_now
 
 
 @pytest.mark.parametrize("password", ["correct horse battery", "密码-中文-12345", "x" * 200])
