@@ -97,7 +97,7 @@ def engine(backend: Backend, n: int, quick: bool) -> dict[str, Any]:
         timed = {name: time_query(run, REPEATS[quick]) for name, run in found.items()}
         return {"load_s": round(loaded, 1), "queries": timed, "disk": disk(backend)}
     finally:
-        backend.command(f"DROP DATABASE IF EXISTS {backend.database}")
+        services.drop_database(backend)
         backend.close()
 
 
@@ -113,7 +113,7 @@ def bytes_per_report(backend: Backend, n: int) -> dict[str, Any]:
         size = disk(backend)["reports"]
         return {"rows": size["rows"], "bytes_per_report": round(size["bytes"] / size["rows"])}
     finally:
-        backend.command(f"DROP DATABASE IF EXISTS {backend.database}")
+        services.drop_database(backend)
         backend.close()
 
 

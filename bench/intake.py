@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
-from bench import loadgen, services
+from bench import loadgen, profiling, services
 from bench.report import ceiling, share, table
 from bench.workload import form_body, reports
+from minqing.settings import REPO_ROOT
 
 CONNECTIONS = (8, 32)
 FULL_SECONDS, QUICK_SECONDS = 20.0, 6.0
@@ -71,5 +73,20 @@ def markdown(r: dict[str, Any]) -> str:
     return head + table(cols, rows)
 
 
+def profile(out: Path, seconds: float = 15.0) -> dict[str, Any]:
+    """py-spy the intake server while 16 clients post (``python -m bench.intake --profile``)."""
+    root = services.workdir("intake-profile")
+    bodies = [form_body(r) for r in reports(3000)]
+    proc, base = _start(root)
+    with proc:
+        _measure(base, bodies, 2.0, 8)
+        with profiling.record(proc.pid, out, seconds):
+            return _measure(base, bodies, seconds, 16)
+
+
 if __name__ == "__main__":
-    sys.stdout.write(json.dumps(run("--quick" in sys.argv), indent=1) + "\n")
+    if "--profile" in sys.argv:
+        result = profile(REPO_ROOT / "bench" / "results" / "profile-intake.json")
+    else:
+        result = run("--quick" in sys.argv)
+    sys.stdout.write(json.dumps(result, indent=1) + "\n")

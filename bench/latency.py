@@ -34,7 +34,7 @@ from warehouse.backend import Backend, connect
 from warehouse.migrations import migrate
 
 POLL = 0.1
-DRAIN_TIMEOUT = 120.0  # past this, alerts not yet in the API count as unseen
+DRAIN_TIMEOUT = 90.0  # past this, alerts not yet in the API count as unseen
 # (offered reports/s, seconds) for the full run and --quick.
 PHASES = {False: ((50, 40.0), (500, 10.0)), True: ((50, 15.0), (500, 6.0))}
 # Latency-tuned: the outbox relay polls every 50 ms instead of 1 s and the sinks flush

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from minqing.settings import REPO_ROOT
 from streams.broker import LocalBroker
+from warehouse.backend import Backend
 
 log = logging.getLogger(__name__)
 
@@ -76,9 +77,21 @@ def free_port() -> int:
 
 
 def workdir(name: str) -> Path:
-    """A fresh scratch directory under data/bench (kept out of git, wiped per run)."""
+    """A fresh scratch directory under data/bench (out of git); the last run's is removed.
+
+    Logs of the latest run stay for a look after a failure; older ones would pile up
+    (a ClickHouse data dir per run).
+    """
     WORK.mkdir(parents=True, exist_ok=True)
+    for old in WORK.glob(f"{name}-*"):
+        shutil.rmtree(old, ignore_errors=True)
     return Path(tempfile.mkdtemp(prefix=f"{name}-", dir=WORK))
+
+
+def drop_database(backend: Backend) -> None:
+    """Drop the backend's database now (chdb's Atomic engine otherwise keeps it 8 minutes)."""
+    sync = " SYNC" if type(backend).__name__ == "ChdbBackend" else ""
+    backend.command(f"DROP DATABASE IF EXISTS {backend.database}{sync}")
 
 
 @contextlib.contextmanager

@@ -55,7 +55,7 @@ def engine(backend: Backend, items: list[Accepted]) -> list[dict[str, Any]]:
         insert_rate(backend, items[:2000], 1000)  # warm-up: connection, first parts
         return [insert_rate(backend, items, b) for b in BATCHES]
     finally:
-        backend.command(f"DROP DATABASE IF EXISTS {backend.database}")
+        services.drop_database(backend)
         backend.close()
 
 

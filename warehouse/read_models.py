@@ -42,12 +42,17 @@ _MODELS: dict[str, tuple[str, str]] = {
         "SELECT received_at, report_id, version, matter_id, category, township, county, "
         "signals FROM {db}.reports",
     ),
-    # One row per matter version, as in matters; first_seen <= last_seen in every row.
+    # Every matter version with the columns the matters list shows, newest last_seen last;
+    # first_seen <= last_seen in every row.
     "matters_by_time": (
         f"last_seen {_UTC}, matter_id String, version UInt64, first_seen {_UTC}, "
-        "township Nullable(String), county Nullable(String)) ENGINE = ReplacingMergeTree() "
-        "PARTITION BY toYYYYMM(last_seen) ORDER BY (last_seen, matter_id, version)",
-        "SELECT last_seen, matter_id, version, first_seen, township, county FROM {db}.matters",
+        "title String, category Nullable(String), keywords Array(String), "
+        "township Nullable(String), county Nullable(String), n_reports UInt32, "
+        "n_informants UInt32, n_villages UInt32, people_max Int32, signals Array(String)) "
+        "ENGINE = ReplacingMergeTree() PARTITION BY toYYYYMM(last_seen) "
+        "ORDER BY (last_seen, matter_id, version)",
+        "SELECT last_seen, matter_id, version, first_seen, title, category, keywords, township, "
+        "county, n_reports, n_informants, n_villages, people_max, signals FROM {db}.matters",
     ),
 }
 

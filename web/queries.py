@@ -113,36 +113,31 @@ class UiQueries:
             parts.append("township = %(township)s")
             params["township"] = township
         and_where(parts, params, scope, self.db, "matters")
-        params["ids"] = self._recent_matters(" AND ".join(parts) or "1", params)
-        sql = (
-            f"SELECT {MATTER_COLUMNS} FROM ("
-            f"SELECT {MATTER_COLUMNS} FROM {self.db}.matters FINAL "
-            f"WHERE matter_id IN %(ids)s AND {' AND '.join(parts) or '1'} "
-            "ORDER BY matter_id, version DESC LIMIT 1 BY matter_id"
-            ") ORDER BY last_seen DESC, matter_id LIMIT %(limit)s"
-        )
-        return self._rows(sql, params) if params["ids"] else []
+        return self._recent_matters(" AND ".join(parts) or "1", params)
 
-    def _recent_matters(self, where: str, params: dict[str, Any]) -> tuple[str, ...]:
-        """Ids of the ``limit`` matters last seen most recently, newest rows first.
+    def _recent_matters(self, where: str, params: dict[str, Any]) -> list[Row]:
+        """The ``limit`` matters seen last, from their newest rows (matters_by_time).
 
-        A matter's last_seen never goes down from one version to the next, so the top
-        ``limit`` found among rows seen since a time are the top ``limit`` of all: a
-        matter with no row since then was seen earlier than every one found. The window
-        widens until it holds ``limit`` matters (or is everything).
+        A matter's last_seen never goes down from one version to the next, so the
+        newest version of a matter seen since a time is among the rows since then, and
+        the top ``limit`` found there are the top ``limit`` of all: a matter with no
+        row since then was seen before every one found. The window widens until it
+        holds ``limit`` matters (or is everything). No FINAL: LIMIT 1 BY keeps one row
+        of the top version, and a version written twice is the same row twice.
         """
         rows: list[Row] = []
         for days in (1, 7, 30, 365, None):
             since = "" if days is None else f"last_seen >= now() - {days * 86400} AND "
             sql = (
-                f"SELECT matter_id, max(last_seen) AS seen FROM {self.db}.matters_by_time "
-                f"WHERE {since}{where} "
-                "GROUP BY matter_id ORDER BY seen DESC, matter_id LIMIT %(limit)s"
+                f"SELECT {MATTER_COLUMNS} FROM ("
+                f"SELECT {MATTER_COLUMNS} FROM {self.db}.matters_by_time WHERE {since}{where} "
+                "ORDER BY matter_id, version DESC LIMIT 1 BY matter_id"
+                ") ORDER BY last_seen DESC, matter_id LIMIT %(limit)s"
             )
-            rows = self.backend.query(sql, params)
+            rows = self._rows(sql, params)
             if len(rows) >= params["limit"]:
                 break
-        return tuple(r["matter_id"] for r in rows)
+        return rows
 
     def daily(
         self, table: str, key: str, time_col: str, since: datetime, scope: ScopeFilter | None = None

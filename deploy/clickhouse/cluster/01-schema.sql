@@ -226,13 +226,13 @@ ENGINE = Distributed(minqing, minqing, reports_by_time_local, cityHash64(receive
 CREATE MATERIALIZED VIEW IF NOT EXISTS minqing.reports_by_time_mv_local TO minqing.reports_by_time_local
 AS SELECT received_at, report_id, version, matter_id, category, township, county, signals FROM minqing.reports_local;
 
-CREATE TABLE IF NOT EXISTS minqing.matters_by_time_local (last_seen DateTime('UTC'), matter_id String, version UInt64, first_seen DateTime('UTC'), township Nullable(String), county Nullable(String)
+CREATE TABLE IF NOT EXISTS minqing.matters_by_time_local (last_seen DateTime('UTC'), matter_id String, version UInt64, first_seen DateTime('UTC'), title String, category Nullable(String), keywords Array(String), township Nullable(String), county Nullable(String), n_reports UInt32, n_informants UInt32, n_villages UInt32, people_max Int32, signals Array(String)
 ) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/minqing/matters_by_time', '{replica}') PARTITION BY toYYYYMM(last_seen) ORDER BY (last_seen, matter_id, version);
 
 CREATE TABLE IF NOT EXISTS minqing.matters_by_time AS minqing.matters_by_time_local
 ENGINE = Distributed(minqing, minqing, matters_by_time_local, cityHash64(last_seen));
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS minqing.matters_by_time_mv_local TO minqing.matters_by_time_local
-AS SELECT last_seen, matter_id, version, first_seen, township, county FROM minqing.matters_local;
+AS SELECT last_seen, matter_id, version, first_seen, title, category, keywords, township, county, n_reports, n_informants, n_villages, people_max, signals FROM minqing.matters_local;
 
 INSERT INTO minqing.schema_migrations_local (version, note) VALUES (1, 'cluster schema'), (3, 'cluster schema'), (4, 'cluster schema'), (5, 'cluster schema'), (6, 'cluster schema');
