@@ -6,9 +6,10 @@ and anything "since" a time would read the whole table. Each read model below is
 a narrow copy in the order that question needs, filled by a materialised view on
 every insert into the base table (and once from what is already there).
 
-They only narrow the search: lookups take the ids from a read model and then read
+Most only narrow the search: lookups take the ids from a read model and then read
 the base table FINAL by primary key, so a result is exactly what the base table
-says. The time-ordered copies keep every column their queries (and region scope)
+says. ``matters_by_time`` carries the matters list's columns too, so that list is
+read from it alone (the newest version per matter), with no second pass. The time-ordered copies keep every column their queries (and region scope)
 filter on, and are ReplacingMergeTree on the same versions, so a query over one
 counts what the same query over the base table counts.
 Statements run on ClickHouse 18.16 and chdb 26; ``{db}`` is the database.
