@@ -36,6 +36,10 @@ class Settings(BaseSettings):
 
     http_host: str = "127.0.0.1"
     http_port: int = 8080
+    # Proxies whose X-Forwarded-For is believed (uvicorn's forwarded_allow_ips): the
+    # client address drives per-address rate limits and the audit log, so trust only
+    # the office's own reverse proxy, never "*" on a published port.
+    forwarded_allow_ips: str = "127.0.0.1"
     max_body_bytes: int = 64 * 1024
 
     timezone: str = "Asia/Shanghai"

@@ -90,11 +90,7 @@ class Stack:
             ensure_topics=self.ensure_topics,
         ).start()
         app = self._web_app(backend, queries, outbox)
-        server = uvicorn.Server(
-            uvicorn.Config(
-                app, host=s.http_host, port=s.http_port, log_level="warning", access_log=False
-            )
-        )
+        server = uvicorn.Server(web_config(app, s))
         thread = threading.Thread(target=server.run, name="web", daemon=True)
         thread.start()
         self.exits.callback(outbox.close)
@@ -160,6 +156,14 @@ class Stack:
             self.backend.close()
         logging.shutdown()
         os._exit(0)
+
+
+def web_config(app: FastAPI, s: Settings) -> uvicorn.Config:
+    """The HTTP server's settings, with the proxy trusted for client addresses."""
+    return uvicorn.Config(
+        app, host=s.http_host, port=s.http_port, log_level="warning", access_log=False,
+        proxy_headers=True, forwarded_allow_ips=s.forwarded_allow_ips,
+    )  # fmt: skip
 
 
 def _stopper(server: uvicorn.Server, thread: threading.Thread) -> Callable[[], None]:
