@@ -129,6 +129,10 @@ class MatterUpdate(Record):
     matter: Matter
     similarity: float
     new_matter: bool
+    # Set when an analyst's correction made this version (streams/corrections.py):
+    # the matter ids merged into this one, and the correction's id.
+    merged_from: list[str] = Field(default_factory=list)
+    correction_id: str = ""
 
 
 class RiskScore(Record):
@@ -423,3 +427,37 @@ class Outcome(Record):
     note: str = ""
     recorded_by: str
     recorded_at: AwareDatetime
+
+
+# --- Analysts' corrections of the clustering (merge two matters, move a report out) ------
+
+CorrectionKind = Literal["merge", "move_out"]
+CorrectionStatus = Literal["queued", "applied", "rejected"]
+
+
+class Correction(Record):
+    """An analyst's correction of the clustering, as requested and then as the worker applied it.
+
+    The API writes version 1 (queued); the worker writes version 2, applied or rejected.
+    An applied one also says where the clustering stood (``as_of``, the cluster clock)
+    and names the reports involved (``anchors``: one report of each merged matter;
+    ``apart``: the reports a moved report must never share a matter with again), so a
+    restarted worker re-applies it whatever the matters' ids are by then.
+    """
+
+    correction_id: str
+    version: int = 1
+    kind: CorrectionKind
+    matter_id: str
+    other: str = ""  # merge: the other matter
+    report_id: str = ""  # move_out: the report taken out
+    reason: str = ""
+    actor: str
+    at: AwareDatetime
+    status: CorrectionStatus = "queued"
+    note: str = ""  # why it was rejected, "english / 中文"
+    as_of: datetime | None = None
+    anchors: list[str] = Field(default_factory=list)
+    apart: list[str] = Field(default_factory=list)
+    result: list[str] = Field(default_factory=list)  # the matter ids it left
+    applied_at: datetime | None = None

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from models.base import dump_state, load_state
 from models.candidates import CandidateIndex
@@ -30,6 +31,9 @@ class ClusterState:
     blocks: dict[str, dict[str, MatterState]] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)  # merged-away id -> surviving id
     newest: datetime | None = None
+    # Analysts' cannot-links (models/cluster_ops.py move_out): report id -> report ids it
+    # must never share a matter with again. Saved; few (one set per correction).
+    apart: dict[str, set[str]] = field(default_factory=dict)
     # Caches, never saved (see the module docstring).
     where: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
     seen: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
@@ -93,16 +97,20 @@ class ClusterState:
 
     def to_json(self) -> str:
         blocks = {b: [m.to_dict() for m in ms.values()] for b, ms in sorted(self.blocks.items())}
-        return dump_state(KIND, {
+        body: dict[str, Any] = {
             "newest": self.newest.isoformat() if self.newest else None,
             "aliases": sorted(self.aliases.items()), "blocks": blocks,
-        })  # fmt: skip
+        }  # fmt: skip
+        if self.apart:  # only when there are any: older saved states stay byte-identical
+            body["apart"] = sorted((k, sorted(v)) for k, v in self.apart.items())
+        return dump_state(KIND, body)
 
     @classmethod
     def from_json(cls, data: str | bytes) -> ClusterState:
         body = load_state(KIND, data)
         newest = datetime.fromisoformat(body["newest"]) if body["newest"] else None
         state = cls(aliases=dict(body["aliases"]), newest=newest)
+        state.apart = {k: set(v) for k, v in body.get("apart", [])}
         for matters in body["blocks"].values():
             for d in matters:
                 state.put(MatterState.from_dict(d))
@@ -116,6 +124,7 @@ def extract(state: ClusterState, blocks: Iterable[str]) -> ClusterState:
         for m in state.blocks.get(b, {}).values():
             part.put(MatterState.from_dict(m.to_dict()))  # a copy: the parts share nothing
     part.aliases = {a: s for a, s in state.aliases.items() if s in part.where}
+    part.apart = {r: set(o) for r, o in state.apart.items() if r in part.seen}
     return part
 
 
@@ -127,6 +136,8 @@ def combine(states: Iterable[ClusterState]) -> ClusterState:
             for m in s.blocks[b].values():
                 out.put(MatterState.from_dict(m.to_dict()))
         out.aliases.update(s.aliases)
+        for r, others in s.apart.items():
+            out.apart.setdefault(r, set()).update(others)
         if s.newest is not None and (out.newest is None or s.newest > out.newest):
             out.newest = s.newest
     return out
