@@ -228,6 +228,22 @@ TABLES = (*TABLES, "outcomes")
 # kept out of TABLES too; READ_TABLES and VIEWS name them.
 MIGRATIONS = (*MIGRATIONS, Migration(6, "read models for the dashboard", READ_MODEL_STATEMENTS))
 
+# --- Migration 7: analysts' corrections of the clustering (warehouse/corrections.py) -------
+# Version 1 is the API's request, version 2 the worker's verdict; applied ones are
+# re-applied by a worker that refolds its state. Arrays, not JSON: 18.16 has no JSON type.
+MATTER_CORRECTIONS = f"""
+CREATE TABLE IF NOT EXISTS {{db}}.matter_corrections (
+    correction_id String, version UInt32, kind String, matter_id String, other String,
+    report_id String, reason String, actor String, at {_UTC}, status String, note String,
+    as_of Nullable({_UTC}), anchors Array(String), apart Array(String),
+    result Array(String), applied_at Nullable({_UTC}), {_INGESTED}
+) ENGINE = ReplacingMergeTree(version) ORDER BY correction_id
+"""
+
+MIGRATIONS = (*MIGRATIONS,
+              Migration(7, "analysts' clustering corrections", (MATTER_CORRECTIONS,)))  # fmt: skip
+TABLES = (*TABLES, "matter_corrections")
+
 
 def _sql(statement: str, backend: Backend) -> str:
     # str.replace, not format: statements may one day contain literal braces.

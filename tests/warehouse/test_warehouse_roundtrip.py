@@ -11,6 +11,7 @@ from minqing.records import (
     Accepted,
     Alert,
     AlertEvent,
+    Correction,
     DeadLetter,
     Matter,
     MatterUpdate,
@@ -20,6 +21,7 @@ from minqing.records import (
 )
 from tests.warehouse.conftest import T0, alerting_records
 from warehouse.backend import Backend
+from warehouse.corrections import correction_row
 from warehouse.migrations import TABLES
 from warehouse.outcomes import outcome_row
 from warehouse.rows import (
@@ -51,6 +53,7 @@ KEYS = {
     "suppressions": "notice_id",
     "deliveries": "delivery_id",
     "outcomes": "outcome_id",
+    "matter_corrections": "correction_id",
 }
 
 
@@ -95,6 +98,23 @@ def one_row_per_table(
                 note="现场'聚集'",
                 recorded_by="李",
                 recorded_at=T0,
+            )
+        ),
+        "matter_corrections": correction_row(
+            Correction(
+                correction_id="cor-1",
+                version=2,
+                kind="move_out",
+                matter_id="M1",
+                report_id="r1",
+                reason="不是'同一件'事",
+                actor="李",
+                at=T0,
+                status="applied",
+                as_of=T0,
+                apart=["r2"],
+                result=["M1", "M2"],
+                applied_at=T0,
             )
         ),
     }

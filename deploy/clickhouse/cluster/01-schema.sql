@@ -235,4 +235,14 @@ ENGINE = Distributed(minqing, minqing, matters_by_time_local, cityHash64(last_se
 CREATE MATERIALIZED VIEW IF NOT EXISTS minqing.matters_by_time_mv_local TO minqing.matters_by_time_local
 AS SELECT last_seen, matter_id, version, first_seen, title, category, keywords, township, county, n_reports, n_informants, n_villages, people_max, signals FROM minqing.matters_local;
 
-INSERT INTO minqing.schema_migrations_local (version, note) VALUES (1, 'cluster schema'), (3, 'cluster schema'), (4, 'cluster schema'), (5, 'cluster schema'), (6, 'cluster schema');
+CREATE TABLE IF NOT EXISTS minqing.matter_corrections_local (
+    correction_id String, version UInt32, kind String, matter_id String, other String,
+    report_id String, reason String, actor String, at DateTime('UTC'), status String, note String,
+    as_of Nullable(DateTime('UTC')), anchors Array(String), apart Array(String),
+    result Array(String), applied_at Nullable(DateTime('UTC')), ingested_at DateTime('UTC') DEFAULT now()
+) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/minqing/matter_corrections', '{replica}', version) ORDER BY correction_id;
+
+CREATE TABLE IF NOT EXISTS minqing.matter_corrections AS minqing.matter_corrections_local
+ENGINE = Distributed(minqing, minqing, matter_corrections_local, cityHash64(correction_id));
+
+INSERT INTO minqing.schema_migrations_local (version, note) VALUES (1, 'cluster schema'), (3, 'cluster schema'), (4, 'cluster schema'), (5, 'cluster schema'), (6, 'cluster schema'), (7, 'cluster schema');
