@@ -24,6 +24,7 @@ from models.routing import Router, load_routing
 from producers.alerts_api import KafkaPublisher, alerts_router
 from producers.auth import AuthService
 from producers.auth.bootstrap import first_run
+from producers.corrections_api import corrections_router
 from producers.intake import create_web_app
 from producers.outbox import Outbox
 from producers.outcomes_api import outcomes_router
@@ -102,7 +103,10 @@ class Stack:
         publisher = KafkaPublisher(s.bootstrap, topics.ALERT_ACTIONS)
         self.exits.callback(publisher.close)
         router = Router(load_routing(s.config_dir / "routing.toml"))
-        routers = [alerts_router(backend, publisher, router), outcomes_router(backend)]
+        fixes = KafkaPublisher(s.bootstrap, topics.CORRECTIONS)
+        self.exits.callback(fixes.close)
+        routers = [alerts_router(backend, publisher, router), outcomes_router(backend),
+                   corrections_router(backend, fixes)]  # fmt: skip
         auth = AuthService.build(s, backend)
         first_run(s, auth.store, self.config.region.county_code)  # development only
         return create_web_app(s, self.config, outbox, queries, routers=routers, auth=auth)
@@ -122,12 +126,14 @@ class Stack:
         from streams.app import create_app
         from streams.escalation import build_alerting
         from streams.pipeline import Pipeline
+        from warehouse.corrections import CorrectionStore
         from warehouse.window import window_reports
         from warehouse.writer import WarehouseWriter
 
         s, backend = self.settings, self.open_warehouse()
         pipeline = Pipeline.from_settings(s, self.config)
         pipeline.history = partial(window_reports, backend)
+        pipeline.corrections = CorrectionStore(backend)
 
         def writer() -> WarehouseWriter:
             return WarehouseWriter(backend, s.writer_batch_rows, s.writer_flush_seconds)

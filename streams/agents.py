@@ -16,6 +16,7 @@ from minqing.errors import WarehouseError
 from minqing.records import Accepted, AlertOut, DeadLetter, MatterUpdate, Record, Scored
 from minqing.settings import Settings
 from minqing.validation import explain
+from streams import corrections
 from streams.pipeline import Pipeline
 from streams.topics import Topics
 from streams.validate import dead_letter
@@ -67,6 +68,7 @@ def register(app: faust.App, t: Topics, pipe: Pipeline) -> None:
                 await t.valid.send(key=place_key(out), value=out.to_bytes())
 
     window = Window(app, pipe)
+    corrections.register(app, t, pipe, window)  # analysts' merges and move-outs
 
     @app.agent(t.valid, name="cluster")
     async def cluster_agent(stream: faust.StreamT) -> None:

@@ -10,13 +10,22 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from minqing import metrics
 from minqing.config import Config
-from minqing.records import Accepted, AlertOut, DeadLetter, MatterUpdate, Scored
+from minqing.records import (
+    Accepted,
+    AlertOut,
+    Correction,
+    DeadLetter,
+    Matter,
+    MatterUpdate,
+    Scored,
+)
 from minqing.regions import Regions
 from minqing.settings import Settings
+from models import cluster_ops
 from models.alerting import AlertPolicy
 from models.clustering import Clusterer
 from models.model_store import ModelStore
@@ -24,6 +33,14 @@ from models.risk import RiskScorer, make_scorer, model_dir
 from streams import validate
 
 log = logging.getLogger(__name__)
+
+
+class CorrectionLog(Protocol):
+    """Where analysts' corrections are kept (warehouse/corrections.py ``CorrectionStore``)."""
+
+    def applied_since(self, since: datetime) -> list[Correction]: ...
+    def save(self, c: Correction) -> None: ...
+    def moved(self, rows: list[tuple[Accepted, Matter]], at: datetime) -> None: ...
 
 
 def event_order(item: Accepted) -> tuple[str, str]:
@@ -45,6 +62,10 @@ class Pipeline:
     history: Callable[[datetime], list[Accepted]] | None = None
     # False until the state has been rebuilt after a start or a rebalance.
     ready: bool = False
+    # Reads analysts' applied corrections back from the warehouse (set by the entry point):
+    # a refold re-applies them where they were applied (streams/corrections.py).
+    corrections: CorrectionLog | None = None
+    applied: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         # The same clusterer as `minqing replay`.
@@ -70,7 +91,11 @@ class Pipeline:
         """
         self.reset()
         n = 0
-        for item in sorted(items, key=event_order):
+        ordered = sorted(items, key=event_order)
+        fixes = self.corrections_for(ordered)
+        for item in ordered:
+            if item.report.received_at is not None:
+                self.reapply_until(fixes, item.report.received_at)
             self.states["cluster"], update = self.clusterer.update(self.states["cluster"], item)
             at = item.report.received_at or datetime.now(UTC)
             self.states["risk"], score = self.scorer.update(
@@ -78,6 +103,7 @@ class Pipeline:
             )
             self.states["alert"], _ = self.policy.update(self.states["alert"], score, update.matter)
             n += 1
+        self.reapply_until(fixes, None)
         self.ready = True
         log.info("state rebuilt from %d reports of the window / 已从窗口内 %d 条报告重建状态", n, n)
         return n
@@ -121,3 +147,38 @@ class Pipeline:
         if out is not None:
             metrics.ALERT_EVENTS.labels(out.event.kind, out.event.level).inc()
         return out
+
+    def correct(self, c: Correction, at: datetime | None = None) -> cluster_ops.Applied | None:
+        """Apply an analyst's correction; None when this worker applied it already."""
+        if c.correction_id in self.applied:
+            log.info("correction %s applied already: skipped", c.correction_id)
+            return None
+        metrics.STAGE_MESSAGES.labels("correct").inc()
+        self.states["cluster"], done = cluster_ops.apply(
+            self.states["cluster"], c, at or datetime.now(UTC)
+        )
+        self.applied.add(c.correction_id)
+        log.info("correction %s (%s %s): %s %s", c.correction_id, c.kind, c.matter_id,
+                 done.verdict.status, done.verdict.note)  # fmt: skip
+        return done
+
+    def corrections_for(self, ordered: list[Accepted]) -> list[Correction]:
+        """The applied corrections a refold over ``ordered`` re-applies, latest last."""
+        self.applied = set()
+        first = ordered[0].report.received_at if ordered else None
+        if self.corrections is None or first is None:
+            return []
+        fixes = self.corrections.applied_since(first)
+        at = datetime.min.replace(tzinfo=UTC)
+        return sorted(fixes, key=lambda c: (c.as_of or at, c.applied_at or at, c.correction_id))
+
+    def reapply_until(self, fixes: list[Correction], before: datetime | None) -> None:
+        """Re-apply, in order, the corrections made before the clock passed ``before``.
+
+        A correction was applied when the clustering clock stood at its ``as_of``: in a
+        refold it goes in before the first report after that, as it did the first time.
+        """
+        while fixes and (before is None or (fixes[0].as_of or before) < before):
+            c = fixes.pop(0)
+            self.states["cluster"] = cluster_ops.reapply(self.states["cluster"], c)
+            self.applied.add(c.correction_id)

@@ -21,7 +21,9 @@ RISK = "risk"
 ALERTS = "alerts"
 # The alerting worker's one input: alerts, grown matters, people's actions, silences, ticks.
 ALERT_ACTIONS = "alert_actions"
-ALL = (RAW, VALID, DLQ, MATTERS, RISK, ALERTS, ALERT_ACTIONS)
+# Analysts' corrections (merge, move out), keyed like reports.valid: by the matter's place.
+CORRECTIONS = "matter_corrections"
+ALL = (RAW, VALID, DLQ, MATTERS, RISK, ALERTS, ALERT_ACTIONS, CORRECTIONS)
 
 
 def create_topics(

@@ -36,9 +36,13 @@ class Window:
 
     def restore(self, first: Accepted) -> None:
         """Refold the models over the table, or the warehouse when the table is empty."""
+        self.restore_at(first.report.received_at)
+
+    def restore_at(self, newest: datetime | None) -> None:
+        """``restore`` for a message that is not a report (a correction): ``newest`` is now."""
         items = [Accepted.model_validate_json(v) for v in self.table.values() if v]
-        if not items and self.pipe.history is not None and first.report.received_at:
-            items = self.pipe.history(self.pipe.window_start(first.report.received_at))
+        if not items and self.pipe.history is not None and newest:
+            items = self.pipe.history(self.pipe.window_start(newest))
         self.times = {i.report.report_id.encode(): _ts(i) for i in items if i.report.report_id}
         self.pipe.rebuild(items)
 

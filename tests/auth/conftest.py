@@ -27,6 +27,7 @@ from minqing.settings import Settings
 from models.routing import Router, load_routing
 from producers.alerts_api import alerts_router
 from producers.auth import AuthService
+from producers.corrections_api import corrections_router
 from producers.intake import create_web_app
 from producers.outbox import Outbox
 from producers.outcomes_api import outcomes_router
@@ -76,7 +77,8 @@ class World:
 def build_app(settings: Settings, config: Config, backend: Backend, outbox: Outbox) -> FastAPI:
     """The app of minqing/stack.py's start_web, with a list publisher instead of Kafka."""
     router = Router(load_routing(settings.config_dir / "routing.toml"))
-    routers = [alerts_router(backend, ListPublisher(), router), outcomes_router(backend)]
+    routers = [alerts_router(backend, ListPublisher(), router), outcomes_router(backend),
+               corrections_router(backend, ListPublisher())]  # fmt: skip
     return create_web_app(settings, config, outbox, Queries(backend), routers=routers)
 
 

@@ -80,6 +80,10 @@ API: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/silences"): OFFICE,
     ("POST", "/api/v1/silences/{silence_id}/expire"): OFFICE,
     ("POST", "/api/v1/matters/{matter_id}/outcome"): OFFICE,
+    # clustering corrections (producers/corrections_api.py)
+    ("POST", "/api/v1/matters/{matter_id}/merge"): OFFICE,
+    ("POST", "/api/v1/matters/{matter_id}/move-out"): OFFICE,
+    ("GET", "/api/v1/corrections/{correction_id}"): OFFICE,
     ("GET", "/api/v1/leaders/{leader_id}/digest"): LEADERS,
     # admin
     ("GET", "/api/v1/leaders"): ADMIN,
@@ -101,5 +105,5 @@ SAMPLES = {
     "matter_id": "M-red", "receipt": "RCPTM-red0", "action_id": "act-none",
     "recipient": "fengqiao_centre", "leader_id": "leader_chen", "silence_id": "sil-none",
     "username": "nobody", "token_id": "tok-none", "enrollment_id": "enr-none",
-    "rel": "css/app.css", "name": "alerts", "fmt": "csv",
+    "rel": "css/app.css", "name": "alerts", "fmt": "csv", "correction_id": "cor-none",
 }  # fmt: skip

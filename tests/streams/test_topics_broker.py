@@ -105,7 +105,7 @@ def test_create_app_registers_agents_and_prefixed_topics(
     s = settings_factory()
     pipeline = Pipeline(config, regions, "k")
     app, t = create_app(s, pipeline, prefix="x.")
-    assert set(app.agents) == {"validate", "cluster", "risk", "alert"}
+    assert set(app.agents) == {"validate", "cluster", "correct", "risk", "alert"}
     names = [getattr(t, f).get_topic_name() for f in ("raw", "valid", "dlq", "matters", "risk")]
     assert names == ["x." + n for n in topics_mod.ALL[:5]]
     with_sinks, _ = create_app(s, pipeline, sink=lambda: None, prefix="y.")  # type: ignore[arg-type,return-value]
