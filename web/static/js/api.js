@@ -42,9 +42,10 @@
     logout: function () { return '/api/v1/auth/logout'; },
     me: function () { return '/api/v1/auth/me'; },
     enroll: function () { return '/api/v1/enroll'; },
-    // clustering corrections and risk outcomes (not there yet: the buttons show a 404 toast)
+    // clustering corrections (producers/corrections_api.py): 202 "queued", verdict at outcome_url
     merge: function (c) { return '/api/v1/matters/' + enc(c.matter_id) + '/merge'; },
-    split: function (c) { return '/api/v1/matters/' + enc(c.matter_id) + '/split'; },
+    moveOut: function (c) { return '/api/v1/matters/' + enc(c.matter_id) + '/move-out'; },
+    // risk outcomes
     outcome: function (c) { return '/api/v1/matters/' + enc(c.matter_id) + '/outcome'; }
   };
   function lifecycle(c, slug) { return '/api/v1/matters/' + enc(c.matter_id) + '/alert/' + slug; }
@@ -152,7 +153,13 @@
     reopen: function (c, b) { return post(P.reopen(c), b); },
     silence: function (c, b) { return post(P.silence(c), b); },
     merge: function (c, b) { return post(P.merge(c), b); },
-    split: function (c, b) { return post(P.split(c), b); },
+    // Split = one move-out per ticked report, in turn: each becomes a matter of its own.
+    // Resolves with the last answer (its outcome_url); stops at the first refusal.
+    split: function (c, b) {
+      return (b.report_ids || []).reduce(function (p, id) {
+        return p.then(function () { return post(P.moveOut(c), { report_id: id, reason: b.reason }); });
+      }, Promise.resolve(null));
+    },
     outcome: function (c, b) { return post(P.outcome(c), b); }
   };
 

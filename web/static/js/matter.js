@@ -16,8 +16,10 @@
     close: { on: 'alert', fields: [['note', 'textarea', false, 'note']] },
     reopen: { on: 'alert', fields: [['note', 'textarea', true, 'reason']] },
     silence: { on: 'alert', fields: [['hours', 'select', true, 'hours', ['4', '24', '72']], ['reason', 'textarea', true, 'reason']] },
-    merge: { on: 'matter', fields: [['into', 'text', true, 'into']] },
-    split: { on: 'matter', fields: [['report_ids', 'reports', true, 'split_pick']] },
+    // Bodies follow producers/corrections_api.py: merge {other, reason}; split posts one
+    // move-out {report_id, reason} per ticked report (api.js).
+    merge: { on: 'matter', fields: [['other', 'text', true, 'into'], ['reason', 'textarea', true, 'reason']] },
+    split: { on: 'matter', fields: [['report_ids', 'reports', true, 'split_pick'], ['reason', 'textarea', true, 'reason']] },
     outcome: { on: 'matter', fields: [['outcome', 'select', true, 'outcome', ['resolved_on_site', 'mediated', 'escalated', 'petitioned', 'mass_incident', 'unresolved'], 'o_'],
       ['satisfaction', 'select', false, 'satisfaction', ['unknown', 'satisfied', 'basically', 'unsatisfied'], 's_'], ['note', 'textarea', false, 'note']] }
   };
