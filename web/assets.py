@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Request, Response
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -88,16 +90,27 @@ def send(body: bytes, gz: bytes | None, media_type: str, request: Request, cache
 
 
 class Pages:
-    """HTML pages with the office's labels and the asset version filled in."""
+    """The pages, rendered once from their Jinja2 templates: one layout (``_layout.html``, the
+    head and header every page shares) and a file per page; the service worker too."""
 
     def __init__(self, assets: Assets, boot: dict[str, Any], root: Path = STATIC / "pages") -> None:
         boot_json = json.dumps(boot, ensure_ascii=False, separators=(",", ":"))
         # </ inside inline JSON would end the <script> element early.
         boot_json = boot_json.replace("</", "<\\/")
+        env = Environment(
+            loader=FileSystemLoader(root),
+            autoescape=select_autoescape(["html"]),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        context = {"v": assets.version, "boot": Markup(boot_json), "public": False, "charts": False}
         self.pages: dict[str, tuple[bytes, bytes]] = {}
         for path in [*root.glob("*.html"), *root.glob("*.js")]:
-            text = path.read_text(encoding="utf-8")
-            text = text.replace("{{v}}", assets.version).replace("{{boot}}", boot_json)
+            if path.name.startswith("_"):  # the layout and other partials
+                continue
+            text = env.get_template(path.name).render(context, page=path.stem)
             body = text.encode("utf-8")
             self.pages[path.stem] = (body, gzip.compress(body, 9, mtime=0))
 

@@ -1,10 +1,12 @@
-"""Pure parts of the UI: the SSE stream, deadlines, doctests, the ECharts build's checks."""
+"""Pure parts of the UI: the SSE stream, deadlines, doctests, the ECharts build's checks,
+the pages rendered from their layout, the strings of i18n.js."""
 
 from __future__ import annotations
 
 import asyncio
 import doctest
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,8 @@ import web.feed
 import web.places
 from minqing.errors import WarehouseError
 from web import build
+from web.assets import STATIC, Assets, Pages
+from web.routes import PAGES
 from web.stream import alert_events
 
 
@@ -100,3 +104,41 @@ def test_leaders_from_routing_config(tmp_path: Path) -> None:
     ]
     (tmp_path / "routing.toml").write_text("not toml [", encoding="utf-8")
     assert web.places.load_leaders(tmp_path) == []
+
+
+CHART_PAGES = {"matter", "map", "trends", "kpi"}
+STAFF_NAV = ("/analyst", "/map", "/trends", "/kpi", "/leader", "/")
+
+
+def test_pages_render_from_one_layout() -> None:
+    boot = {"label": '</script><b>"x"</b>'}
+    assets = Assets()
+    pages = {name: body.decode() for name, (body, _) in Pages(assets, boot).pages.items()}
+    assert set(pages) == {*PAGES, "sw"}  # the layout is no page
+    assert assets.version in pages["sw"] and "{{" not in pages["sw"]
+    for name, html in ((n, h) for n, h in pages.items() if n != "sw"):
+        assert html.startswith("<!doctype html>") and html.endswith("</html>\n"), name
+        assert html.count('<header class="bar">') == 1 and html.count("<main") == 1, name
+        assert not re.search(r"\{[{%#]", html), name  # nothing of the template left
+        inline = re.search(r"<script>window\.MQ_BOOT=(.*?);</script>", html)
+        assert inline is not None and json.loads(inline.group(1).replace("<\\/", "</")) == boot
+        scripts = re.findall(r'<script src="/ui/([^"?]+)\?v=' + assets.version, html)
+        assert scripts[-1] == f"js/{name}.js", name
+        assert ("vendor/echarts.min.js" in scripts) == (name in CHART_PAGES), name
+        nav = re.findall(r'<a href="([^"]*)" data-i18n="nav_', html)
+        assert nav == (["/"] if name in ("form", "login") else list(STAFF_NAV)), name
+        assert ('class="sr" href="#main"' in html) == (name not in ("form", "login")), name
+    assert "<title>民情信息报送</title>" in pages["form"]
+    assert '<h1 data-i18n="form_title">' in pages["form"]
+    assert "<title>工作指标 · 民情预警</title>" in pages["kpi"]
+
+
+def test_every_label_of_the_pages_has_both_languages() -> None:
+    text = (STATIC / "js" / "i18n.js").read_text(encoding="utf-8")
+    pairs = dict(re.findall(r"'?([\w.]+)'?: \[('[^']*'|\"[^\"]*\"), ", text))
+    used = set()
+    for path in (STATIC / "pages").glob("*.html"):
+        used |= set(
+            re.findall(r'data-i18n(?:-ph|-aria)?="([^"]+)"', path.read_text(encoding="utf-8"))
+        )
+    assert used and not used - set(pairs), used - set(pairs)
