@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import faust
@@ -22,6 +23,12 @@ from minqing.regions import Regions
 from minqing.settings import Settings
 from streams.app import create_app
 from streams.pipeline import Pipeline
+from warehouse import corrections
+from warehouse.backend import Backend
+from warehouse.corrections import CorrectionStore
+from warehouse.migrations import migrate
+from warehouse.window import window_reports
+from warehouse.writer import WarehouseWriter
 
 VILLAGE = "330681109290"  # 枫源村, 枫桥镇
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
@@ -288,3 +295,35 @@ def test_a_correction_first_after_a_start_restores_the_state_first(
     seen = h.pipeline.states["cluster"].seen
     assert seen["a"] == mid and seen["b"] != mid
     assert h.sent["matters"] == []  # the reports are not in this worker's window table yet
+
+
+@pytest.mark.parametrize("kind", ["chdb", "clickhouse"])
+def test_a_worker_restarted_on_the_warehouse_re_applies_the_correction(
+    kind: str, warehouse_backend: Callable[..., Backend], config: Config, regions: Regions,
+    make_report: Callable[..., Report],
+) -> None:  # fmt: skip
+    """The whole way round on a real warehouse: reports and the verdict are read back."""
+    backend = warehouse_backend(kind)
+    migrate(backend)
+    store, writer = CorrectionStore(backend), WarehouseWriter(backend)
+    live = Pipeline(config, regions, "secret")
+    live.corrections = store
+    live.rebuild([])
+    first = look_alikes(make_report, regions, "a", "b")
+    later = look_alikes(make_report, regions, "c", "d", start=3)
+    for item in first:
+        writer.add_record(live.cluster(item))
+    done = live.correct(move_out(live.states["cluster"].seen["a"], "a"), NOW)
+    assert done is not None
+    store.moved([(first[0], done.matters[1])], NOW)
+    store.save(done.verdict)
+    for item in later:
+        writer.add_record(live.cluster(item))
+    writer.flush()
+    restarted = Pipeline(config, regions, "secret")
+    restarted.corrections = store
+    restarted.history = partial(window_reports, backend)
+    restarted.rebuild(restarted.history(T0 - timedelta(days=1)))
+    assert restarted.states["cluster"].seen == live.states["cluster"].seen
+    seen = restarted.states["cluster"].seen
+    assert seen["a"] != seen["b"] and corrections.report_matter(backend, "a") == seen["a"]
