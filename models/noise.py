@@ -90,6 +90,9 @@ class NoiseOut:
     notifications: list[Notification] = field(default_factory=list)
     suppressed: list[Suppression] = field(default_factory=list)
     digests: list[tuple[str, str]] = field(default_factory=list)  # (leader, local date)
+    # Whether the event changed the state: the caller persists the state only then,
+    # instead of serialising it twice per event to compare (see PROFILE.md, proposal 1).
+    changed: bool = False
 
 
 NoiseEvent = Notice | Silence | Tick | Settled
@@ -141,14 +144,9 @@ class Noise:
         if isinstance(event, Notice):
             self._notice(state, event, out)
         elif isinstance(event, Silence):
-            state.silences.pop(event.silence_id, None)
-            if event.ends_at > event.starts_at:
-                state.silences[event.silence_id] = event
+            out.changed = _silence(state, event)
         elif isinstance(event, Settled):
-            for g in state.groups.values():
-                g.active.pop(event.matter_id, None)
-            if event.ended:
-                state.levels.pop(event.matter_id, None)
+            out.changed = _settle(state, event)
         else:
             self._tick(state, event.at, out)
         return state, out
@@ -162,6 +160,7 @@ class Noise:
         if rank(n.level) < rank(top) and n.kind not in NEVER_INHIBITED:
             out.suppressed.append(_suppressed(n, "inhibited", f"{top} alert"))
             return
+        out.changed = True
         state.levels[n.matter_id] = max(top, n.level, key=rank)
         group = state.groups.setdefault(n.recipient, Group())
         keep = []
@@ -176,7 +175,8 @@ class Noise:
             out.notifications.append(self._flush(n.recipient, group, n.at))
 
     def _tick(self, state: NoiseState, now: datetime, out: NoiseOut) -> None:
-        for sid in [sid for sid, s in state.silences.items() if s.ends_at <= now]:
+        expired = [sid for sid, s in state.silences.items() if s.ends_at <= now]
+        for sid in expired:
             del state.silences[sid]
         for recipient in sorted(state.groups):
             group = state.groups[recipient]
@@ -184,6 +184,8 @@ class Noise:
             if due is not None and due <= now:
                 out.notifications.append(self._flush(recipient, group, now))
         out.digests.extend(self._digests(state, now))
+        # A flush moves the group's seq and times; a digest due marks its day.
+        out.changed = bool(expired or out.notifications or out.digests)
 
     def _due(self, g: Group) -> datetime | None:
         if g.pending and g.first_pending_at is not None:
@@ -217,9 +219,31 @@ class Noise:
     def next_due(self, state: NoiseState, now: datetime) -> datetime | None:
         """The earliest time a Tick would send something (``now`` if already due)."""
         times = [d for g in state.groups.values() if (d := self._due(g)) is not None]
-        if self._digests(state.model_copy(deep=True), now):
+        # _digests only touches ``digests``: copying that dict, not the whole state, is enough.
+        if self._digests(NoiseState(digests=dict(state.digests)), now):
             times.append(now)
         return min(times, default=None)
+
+
+def _silence(state: NoiseState, s: Silence) -> bool:
+    """Create, replace or expire a silence; True if that changed the state."""
+    old = state.silences.pop(s.silence_id, None)
+    new = s if s.ends_at > s.starts_at else None
+    if new is not None:
+        state.silences[s.silence_id] = new
+    # Re-inserting moves the silence to the end, which decides which silence a
+    # suppression names: any pop or insert counts as a change.
+    return old is not None or new is not None
+
+
+def _settle(state: NoiseState, event: Settled) -> bool:
+    """Stop reminders of the matter (and end its inhibition if it ended); True if any did."""
+    changed = False
+    for g in state.groups.values():
+        changed |= g.active.pop(event.matter_id, None) is not None
+    if event.ended:
+        changed |= state.levels.pop(event.matter_id, None) is not None
+    return changed
 
 
 def _suppressed(n: Notice, reason: str, source: str) -> Suppression:

@@ -4,6 +4,8 @@ State: a Faust table (changelog-backed) holds each matter's case state under its
 matter id and the noise state under ``NOISE_KEY``. The warehouse is the second
 copy: a worker that starts with an empty table (the local broker keeps nothing
 across restarts) re-hydrates it from ``alert_cases`` and ``alerting_snapshots``.
+The agent, the table's only writer, keeps the noise state parsed in memory and
+writes it (table and snapshot) only when an input changed it.
 
 Order of effects for each input, so a kill -9 at any point loses nothing and
 sends nothing twice: compute (pure) -> write events, transitions, alert rows,
@@ -83,6 +85,7 @@ class Work:
     table: dict[bytes, bytes] = field(default_factory=dict)
     drop: list[bytes] = field(default_factory=list)
     digests: list[tuple[str, str]] = field(default_factory=list)
+    noise_changed: bool = False
 
 
 @dataclass
@@ -99,13 +102,32 @@ class Alerting:
     hydrated: bool = False
     tick_sent_at: datetime | None = None
     handled: int = 0  # inputs fully applied (a liveness figure; tests wait on it)
+    noise_loads: int = 0  # times the noise state was parsed from the table
+    # The agent is the table's only writer, so it keeps the parsed noise state and the
+    # bytes it was read from or written as; parsing and dumping it per input cost 60% of
+    # a late-run worker (PROFILE.md). Other bytes in the table (changelog recovery after
+    # a rebalance) mean the cache is stale.
+    _noise_cache: NoiseState | None = field(default=None, repr=False)
+    _noise_saved: bytes | None = field(default=None, repr=False)
 
     async def handle(self, inp: AlertingInput, table: Table) -> None:
         """Apply one input: state, warehouse, table, deliveries (see the module docstring)."""
         if not self.hydrated:
             await self.hydrate(table)
-        work, noise = Work(), self._noise_state(table)
-        before = noise.to_json()
+        if inp.kind == "matter" and _matter_of(inp).encode() not in table:
+            # Every risk score comes here; only a matter with a case can be reopened by one.
+            self.handled += 1
+            return
+        try:
+            await self._apply(inp, table, self._noise_state(table))
+        except BaseException:
+            # The in-memory noise state may be ahead of the table: read the table again.
+            self._noise_cache = None
+            raise
+        self.handled += 1
+
+    async def _apply(self, inp: AlertingInput, table: Table, noise: NoiseState) -> None:
+        work = Work()
         if inp.kind == "silence" and inp.silence is not None:
             self._noise(noise, inp.silence, work)
         elif inp.kind == "tick":
@@ -114,15 +136,17 @@ class Alerting:
         else:
             self._case(_matter_of(inp), inp, table, noise, work)
         await self._digests(work)
-        if noise.to_json() != before:
-            work.snapshots.append(self._noise_snapshot(noise, inp.at))
-            work.table[NOISE_KEY] = noise.to_json().encode()
+        if work.noise_changed:
+            body = noise.to_json()
+            work.snapshots.append(self._noise_snapshot(body, inp.at))
+            work.table[NOISE_KEY] = body.encode()
         await self._record(work)
         for key in work.drop:
             table.pop(key, None)
         table.update(work.table)
+        if work.noise_changed:
+            self._noise_cache, self._noise_saved = noise, work.table[NOISE_KEY]
         await self._deliver(work.notifications)
-        self.handled += 1
 
     def _tick(self, inp: AlertingInput, table: Table, noise: NoiseState, work: Work) -> None:
         for key in sorted(k for k in table if k != NOISE_KEY):
@@ -157,6 +181,7 @@ class Alerting:
 
     def _noise(self, state: NoiseState, event: NoiseEvent, work: Work) -> None:
         _, out = self.noise.update(state, event)
+        work.noise_changed |= out.changed
         work.notifications += out.notifications
         work.records += out.suppressed
         work.digests += out.digests
@@ -173,13 +198,18 @@ class Alerting:
                 created_at=now, body=body))  # fmt: skip
 
     def _noise_state(self, table: Table) -> NoiseState:
+        """The noise state, parsed only when the table holds bytes this agent did not see."""
         saved = table.get(NOISE_KEY)
-        return NoiseState.from_json(saved) if saved else self.noise.init()
+        if self._noise_cache is None or saved is not self._noise_saved:
+            self._noise_cache = NoiseState.from_json(saved) if saved else self.noise.init()
+            self._noise_saved = saved
+            self.noise_loads += 1
+        return self._noise_cache
 
-    def _noise_snapshot(self, noise: NoiseState, at: datetime) -> AlertingSnapshot:
+    def _noise_snapshot(self, body: str, at: datetime) -> AlertingSnapshot:
         # The version only has to grow: wall-clock microseconds do, across restarts too.
         version = int(datetime.now(UTC).timestamp() * 1_000_000)
-        return AlertingSnapshot(name="noise", version=version, body=noise.to_json(), updated_at=at)
+        return AlertingSnapshot(name="noise", version=version, body=body, updated_at=at)
 
     async def _record(self, work: Work) -> None:
         batches: dict[str, list[Row]] = {}
@@ -203,6 +233,7 @@ class Alerting:
             if noise is not None:
                 table[NOISE_KEY] = noise.encode()
             log.info("alerting: %d case(s) re-hydrated from the warehouse", len(states))
+        self._noise_state(table)  # parsed once here, then kept in memory
         self.hydrated = True
         docs = await retry_blocking(lambda: queries.notifications_since(now - self.redeliver))
         await self._deliver([Notification.model_validate_json(d) for d in docs])

@@ -6,7 +6,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from minqing.records import Level, Notice, Silence
-from models.noise import DigestConfig, GroupingConfig, Noise, NoiseOut, NoiseState, Settled, Tick
+from models.noise import (
+    DigestConfig,
+    GroupingConfig,
+    Noise,
+    NoiseEvent,
+    NoiseOut,
+    NoiseState,
+    Settled,
+    Tick,
+)
 from tests.alerting_world import FENGQIAO, T0
 
 
@@ -123,3 +132,24 @@ def test_next_due() -> None:
     state, _ = run(notice())
     assert NOISE.next_due(state, T0) == sec(30)
     assert NOISE.next_due(NOISE.init(), T0) is None
+
+
+def test_update_says_whether_the_state_changed() -> None:
+    """``changed`` is True exactly when the state's JSON would differ (callers persist then)."""
+    model = Noise(GroupingConfig(group_wait_seconds=30), DigestConfig(hour=8), ["leader"])
+    events: list[NoiseEvent] = [
+        Tick(T0 - timedelta(hours=2)), notice(), Tick(sec(10)), Tick(sec(30)), Tick(sec(40)),
+        Settled("M9", ended=True), Settled("M1", ended=False), Settled("M1", ended=True),
+        silence(sec(600), region=FENGQIAO), notice(matter="M2", at=sec(50)), Tick(sec(600)),
+        Tick(sec(700)),
+    ]  # fmt: skip
+    state, flags = model.init(), []
+    for ev in events:
+        before = state.to_json()
+        state, out = model.update(state, ev)
+        flags.append((out.changed, state.to_json() != before))
+    assert [c for c, _ in flags] == [d for _, d in flags]
+    # no digest before 08:00; notice; digest; flush; nothing; unknown matter; reminders
+    # stop; inhibition ends; silence; silenced notice; silence expires; nothing
+    assert [c for c, _ in flags] == [False, True, True, True, False, False, True, True, True,
+                                     False, True, False]  # fmt: skip

@@ -123,6 +123,21 @@ def test_escalation_notifies_each_step_once_across_a_restart(rig: Rig) -> None:
     assert steps == [1, 2, 3]
 
 
+def test_noise_state_is_parsed_once_and_matters_without_a_case_are_skipped(rig: Rig) -> None:
+    rig.deadlines = LONG
+    w = rig.worker()
+    others = [grown(v, T0 + sec(v), matter_id=f"M-other-{v}") for v in range(1, 6)]
+    asyncio.run(w.feed(alert_input(), *others, tick(T0 + sec(31)), grown(2, T0 + sec(40))))
+    table, alerting = w.parts.table, w.alerting
+    assert alerting.noise_loads == 1  # at hydrate; then kept in memory
+    assert sorted(table) == [MID.encode(), NOISE_KEY]  # no state for matters with no case
+    assert table[NOISE_KEY].decode() == alerting._noise_state(table).to_json()
+    db = rig.backend.database
+    (row,) = rig.backend.query(f"SELECT count() AS n FROM {db}.alerting_snapshots "
+                               "WHERE name = 'noise'")  # fmt: skip
+    assert row["n"] == 2  # the notice queued, the group sent: nothing for the other inputs
+
+
 def test_silences_and_inhibition_suppress_and_expire(rig: Rig) -> None:
     rig.deadlines = LONG
     w = rig.worker()
