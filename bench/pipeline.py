@@ -12,7 +12,9 @@ Latency (HTTP 201 -> alert in GET /api/v1/alerts) is in bench/latency.py.
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import sys
 import time
 import uuid
@@ -35,6 +37,8 @@ TIMEOUT = {False: 300.0, True: 150.0}  # past this, the rate is of what was done
 PROFILE_SECONDS, PROFILE_N = 30, 8_000
 PROCESSED = "SELECT uniqExact(report_id) AS n FROM {db}.reports WHERE matter_id != ''"
 SCORED = "SELECT uniqExact(report_id) AS n FROM {db}.risk_scores"
+# (seconds since start, reports processed, risk scores, worker CPU seconds)
+Sample = tuple[float, int, int, float]
 
 
 def preload(bootstrap: str, items: list[bytes]) -> float:
@@ -61,9 +65,16 @@ def _count(backend: Backend, sql: str) -> int:
     return int(backend.query(sql.format(db=backend.database))[0]["n"])
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, all threads: a cost per report that, unlike a
+    rate, does not fall when other processes share the cores."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def watch(backend: Backend, n: int, proc: services.Proc, timeout: float,
-          profile: Path | None = None) -> list[tuple[float, int, int]]:  # fmt: skip
-    """(seconds since start, reports processed, risk scores) every half second until done.
+          profile: Path | None = None) -> list[Sample]:  # fmt: skip
+    """A ``Sample`` every half second until done.
 
     Stops at ``timeout`` too: a slow worker is a result, not an error.
     ``profile``: py-spy the worker from its first processed report, not its start-up.
@@ -71,7 +82,7 @@ def watch(backend: Backend, n: int, proc: services.Proc, timeout: float,
     t0, samples, recording = time.perf_counter(), [], None
     while True:
         done, scored = _count(backend, PROCESSED), _count(backend, SCORED)
-        samples.append((time.perf_counter() - t0, done, scored))
+        samples.append((time.perf_counter() - t0, done, scored, cpu_seconds(proc.pid)))
         if profile is not None and recording is None and done > 0:
             recording = profiling.Recording(proc.pid, profile, PROFILE_SECONDS)
         if min(done, scored) >= n or samples[-1][0] > timeout:
@@ -83,14 +94,25 @@ def watch(backend: Backend, n: int, proc: services.Proc, timeout: float,
         time.sleep(0.5)
 
 
-def _between(samples: list[tuple[float, int, int]], lo: float, hi: float) -> float:
-    """Risk scores per second from the first sample past ``lo`` to the first past ``hi``."""
+def _span(samples: list[Sample], lo: float, hi: float) -> tuple[Sample, Sample]:
+    """The first sample with ``lo`` risk scores, and the first with ``hi``."""
     a = next((s for s in samples if s[2] >= lo), samples[-1])
-    b = next((s for s in samples if s[2] >= hi), samples[-1])
+    return a, next((s for s in samples if s[2] >= hi), samples[-1])
+
+
+def _between(samples: list[Sample], lo: float, hi: float) -> float:
+    """Risk scores per second from the first sample past ``lo`` to the first past ``hi``."""
+    a, b = _span(samples, lo, hi)
     return (b[2] - a[2]) / (b[0] - a[0]) if b[0] > a[0] else 0.0
 
 
-def rate(samples: list[tuple[float, int, int]], n: int) -> dict[str, Any]:
+def _cpu_ms(samples: list[Sample], lo: float, hi: float) -> float:
+    """Worker CPU milliseconds per report over the same span."""
+    a, b = _span(samples, lo, hi)
+    return round(1e3 * (b[3] - a[3]) / (b[2] - a[2]), 2) if b[2] > a[2] else 0.0
+
+
+def rate(samples: list[Sample], n: int) -> dict[str, Any]:
     """Reports/s from 5% of N to the end, and per half (a rate that falls shows state growing)."""
     first = next((s for s in samples if s[1] > 0), samples[-1])
     end = samples[-1]
@@ -98,6 +120,9 @@ def rate(samples: list[tuple[float, int, int]], n: int) -> dict[str, Any]:
         "reports_per_s": round(_between(samples, 0.05 * n, n)),
         "first_half_per_s": round(_between(samples, 0.05 * n, n / 2)),
         "second_half_per_s": round(_between(samples, n / 2, n)),
+        "cpu_ms_per_report": _cpu_ms(samples, 0.05 * n, n),
+        "first_half_cpu_ms": _cpu_ms(samples, 0.05 * n, n / 2),
+        "second_half_cpu_ms": _cpu_ms(samples, n / 2, n),
         "first_processed_after_s": round(first[0], 1), "done": end[2],
         "all_done_after_s": round(end[0], 1) if end[2] >= n else None,
     }  # fmt: skip
@@ -111,7 +136,7 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def throughput(n: int, quick: bool, profile: Path | None = None,
+def throughput(n: int, quick: bool, profile: Path | None = None, timeout: float | None = None,
                **worker_settings: str) -> dict[str, Any]:  # fmt: skip
     root = services.workdir("pipeline")
     items = payloads(n, seed=23)
@@ -124,16 +149,17 @@ def throughput(n: int, quick: bool, profile: Path | None = None,
         loaded = preload(broker.bootstrap, items)
         env = worker_env(broker.bootstrap, url, root, **worker_settings)
         with services.minqing(["worker"], root / "worker.log", env) as proc:
-            samples = watch(backend, n, proc, TIMEOUT[quick], profile)
+            samples = watch(backend, n, proc, timeout or TIMEOUT[quick], profile)
             rss = rss_mb(proc.pid)
         alerts = _count(backend, "SELECT count() AS n FROM {db}.alerts FINAL")
         backend.close()
     e2e = rate(samples, n)
+    thinned = samples[:: max(1, len(samples) // 60)]
     return {
         "reports": n, "report_bytes": mean_size(items), "preload_s": round(loaded, 1),
         "alerts_raised": alerts, **e2e, "worker_rss_mb": rss, "ceiling": ceiling,
         "ratio_to_ceiling": round(e2e["reports_per_s"] / ceiling["produce_consume_msgs_per_s"], 4),
-        "samples": [[round(t, 1), a, b] for t, a, b in samples[:: max(1, len(samples) // 60)]],
+        "samples": [[round(t, 1), a, b, round(c, 1)] for t, a, b, c in thinned],
     }  # fmt: skip
 
 
@@ -163,11 +189,41 @@ def markdown(r: dict[str, Any]) -> str:
     return head + body + "\n" + latency.markdown(r["latency"])
 
 
-if __name__ == "__main__":
-    if "--profile" in sys.argv:
-        out = REPO_ROOT / "bench" / "results"
-        result = throughput(PROFILE_N, True, out / "profile-worker.json")
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m bench.pipeline", description=__doc__.split("\n")[0])
+    p.add_argument(
+        "--quick", action="store_true", help=f"{QUICK_N:,} reports, short latency phases"
+    )
+    p.add_argument("--profile", action="store_true", help="py-spy the worker (bench/results/)")
+    p.add_argument("-n", "--reports", type=int, help="reports to pre-load (throughput only)")
+    p.add_argument("--latency", action="store_true", help="only the latency phases (with --quick)")
+    p.add_argument("--timeout", type=float, default=600.0, help="seconds, with -n (default 600)")
+    p.add_argument("--set", action="append", default=[], metavar="MINQING_X=VALUE",
+                   help="a worker setting, e.g. MINQING_FETCH_MAX_WAIT_MS=1500")  # fmt: skip
+    return p
+
+
+def main(argv: list[str]) -> dict[str, Any]:
+    args = _parser().parse_args(argv)
+    extra = dict(kv.split("=", 1) for kv in args.set)
+    if args.profile:
+        out = REPO_ROOT / "bench" / "results" / "profile-worker.json"
+        result = throughput(PROFILE_N, True, out, **extra)
         result.pop("samples")
-    else:
-        result = run("--quick" in sys.argv)
-    sys.stdout.write(json.dumps(result, indent=1) + "\n")
+        return result
+    if args.reports:
+        # One throughput run, no latency phases: for comparing a change like with like.
+        load = services.load_average()
+        result = throughput(args.reports, True, timeout=args.timeout, **extra)
+        return {"load_average_before": load, "load_average_after": services.load_average(),
+                "settings": extra, "throughput": result}  # fmt: skip
+    if args.latency:
+        load = services.load_average()
+        result = latency.run(args.quick)
+        return {"load_average_before": load, "load_average_after": services.load_average(),
+                "latency": result}  # fmt: skip
+    return run(args.quick)
+
+
+if __name__ == "__main__":
+    sys.stdout.write(json.dumps(main(sys.argv[1:]), indent=1) + "\n")

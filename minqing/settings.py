@@ -51,6 +51,13 @@ class Settings(BaseSettings):
     app_id: str = "minqing"
     # Faust's own web server (health, later metrics); off unless a port is given.
     worker_web_port: int | None = None
+    # How long a consumer fetch may wait for data. Faust hard-codes 1.5 s; tansu holds
+    # every fetch that long even when data arrives (Apache Kafka answers at once), so
+    # each of the pipeline's hops would wait up to 1.5 s (bench/results/PROFILE.md).
+    fetch_max_wait_ms: int = Field(default=50, ge=0, le=60_000)
+    # The worker's producer: wait this long to fill a produce request, up to this size.
+    producer_linger_seconds: float = Field(default=0.005, ge=0, le=1)
+    producer_max_batch_bytes: int = Field(default=256 * 1024, gt=0)
 
     # chdb:///abs/path or chdb://rel/path (embedded) | clickhouse://host:port/db (server)
     warehouse_url: str = "chdb://data/warehouse"

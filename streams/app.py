@@ -6,9 +6,14 @@ tests build their own app with ``store='memory://'`` and a private app id.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from typing import Any, cast
 
+import aiokafka
 import faust
+from faust.transport.drivers import aiokafka as faust_kafka
+from faust.types import TransportT
 
 from minqing.settings import Settings
 from streams import agents
@@ -19,10 +24,49 @@ from streams.monitoring import register_monitoring
 from streams.pipeline import Pipeline
 from streams.topics import Topics, make_topics
 
+log = logging.getLogger(__name__)
+
+
+class _ConsumerThread(faust_kafka.AIOKafkaConsumerThread):
+    def _create_worker_consumer(
+        self, transport: faust_kafka.Transport
+    ) -> aiokafka.AIOKafkaConsumer:
+        consumer = super()._create_worker_consumer(transport)
+        # Faust passes fetch_max_wait_ms=1500 and has no setting for it; aiokafka reads
+        # this attribute only when it starts its fetcher, which is after this returns.
+        if not hasattr(consumer, "_fetch_max_wait_ms"):
+            log.warning("aiokafka has no _fetch_max_wait_ms: the fetch wait stays at 1.5 s")
+        consumer._fetch_max_wait_ms = cast(App, self.app).fetch_max_wait_ms
+        return consumer
+
+
+class _Consumer(faust_kafka.Consumer):
+    def _new_consumer_thread(self) -> faust_kafka.AIOKafkaConsumerThread:
+        return _ConsumerThread(self, loop=self.loop, beacon=self.beacon)
+
+
+class _Transport(faust_kafka.Transport):
+    Consumer = _Consumer
+
+
+class App(faust.App):
+    """``faust.App`` whose consumers wait at most ``fetch_max_wait_ms`` for a fetch.
+
+    Per app, not a patch of the driver module: tests run several apps in one process.
+    """
+
+    def __init__(self, *args: Any, fetch_max_wait_ms: int = 1500, **kwargs: Any) -> None:
+        self.fetch_max_wait_ms = fetch_max_wait_ms
+        super().__init__(*args, **kwargs)
+
+    def _new_transport(self) -> TransportT:
+        return _Transport(self.conf.broker_consumer, self)
+
 
 def make_faust(settings: Settings) -> faust.App:
-    return faust.App(
+    return App(
         settings.app_id,
+        fetch_max_wait_ms=settings.fetch_max_wait_ms,
         broker=f"kafka://{settings.bootstrap}",
         store="memory://",
         key_serializer="raw",
@@ -40,6 +84,9 @@ def make_faust(settings: Settings) -> faust.App:
         stream_wait_empty=False,
         broker_commit_every=100,
         broker_commit_interval=1.0,
+        # Fewer, larger produce requests: one per message cost ~10% of the worker.
+        producer_linger=settings.producer_linger_seconds,
+        producer_max_batch_size=settings.producer_max_batch_bytes,
     )
 
 

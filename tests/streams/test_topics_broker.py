@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 from collections.abc import Callable
@@ -97,6 +98,19 @@ def test_make_faust_follows_the_settings(settings_factory: Callable[..., Setting
     assert app.conf.web_enabled is False
     assert Path(app.conf.datadir) == s.data_dir / "faust"
     assert make_faust(settings_factory(worker_web_port=6099)).conf.web_port == 6099
+
+
+def test_make_faust_sets_the_fetch_wait_and_producer_batching(
+    settings_factory: Callable[..., Settings],
+) -> None:
+    app = make_faust(settings_factory(fetch_max_wait_ms=70, producer_linger_seconds=0.01))
+    assert app.conf.producer_linger == 0.01 and app.conf.producer_max_batch_size == 262144
+
+    async def worker_consumer() -> object:  # aiokafka builds its consumers in a running loop
+        return app.consumer._thread._create_worker_consumer(app.transport)  # type: ignore[attr-defined]
+
+    # Faust hard-codes 1500 ms; the app's consumer thread puts the setting in its place.
+    assert asyncio.run(worker_consumer())._fetch_max_wait_ms == 70  # type: ignore[attr-defined]
 
 
 def test_create_app_registers_agents_and_prefixed_topics(
