@@ -34,10 +34,17 @@ def window_reports(backend: Backend, since: datetime, limit: int = 2_000_000) ->
     Reports only recorded as received are left out: they are still on their way
     through the broker and will be clustered when they arrive.
     """
+    db = backend.database
     cols = ", ".join((*REPORT_COLUMNS, "village", "township", "county", "receipt"))
+    # reports is ordered by report_id, so "since" alone would read all of it (FINAL) at
+    # every start; reports_by_time (migration 6) is ordered by received_at and names the
+    # window's ids, which the primary key then finds. The filters are checked again on
+    # the latest version, so the rows are exactly those the base table gives.
     sql = (
-        f"SELECT {cols} FROM {backend.database}.reports FINAL "
-        "WHERE received_at >= %(since)s AND matter_id != '' "
+        f"SELECT {cols} FROM {db}.reports FINAL "
+        f"WHERE report_id IN (SELECT report_id FROM {db}.reports_by_time "
+        "WHERE received_at >= %(since)s AND matter_id != '') "
+        "AND received_at >= %(since)s AND matter_id != '' "
         "ORDER BY received_at, report_id LIMIT %(limit)s"
     )
     since_utc = since.astimezone(UTC).replace(tzinfo=None)
