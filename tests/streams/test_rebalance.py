@@ -38,6 +38,8 @@ from streams.agents import place_key
 from streams.broker import LocalBroker
 from streams.pipeline import Pipeline
 from streams.topics import RAW, create_topics
+from tests.chaos.counts import Counts, count_alerts, count_reports, record
+from tests.chaos.rig import QUICK_SESSION_TIMEOUT
 from tests.conftest import free_port
 from tests.conftest_clickhouse import ClickHouseServer
 from warehouse.backend import Backend, connect
@@ -47,8 +49,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.broker, pytest.mark.clickhouse,
               pytest.mark.timeout(600)]  # fmt: skip
 
 PARTITIONS = 4
-# A dead member leaves the group only after its session times out (Faust: 60 s), then
-# the group rebalances and the survivor recovers the changelog: minutes, not seconds.
+# A dead member leaves the group only after its session times out (10 s here, Faust's
+# default 60 s), then the group rebalances and the survivor recovers the changelog.
 TAKEOVER_TIMEOUT = 300.0
 
 
@@ -105,7 +107,9 @@ def workers(own_broker: LocalBroker, warehouse: tuple[str, Backend],
     env = {k: v for k, v in os.environ.items() if not k.startswith("MINQING_")}
     env.update(MINQING_KAFKA_BOOTSTRAP=own_broker.bootstrap, MINQING_WAREHOUSE_URL=warehouse[0],
                MINQING_TOPIC_PARTITIONS=str(PARTITIONS),
-               MINQING_APP_ID=f"rebalance-{uuid.uuid4().hex[:8]}")  # fmt: skip
+               MINQING_APP_ID=f"rebalance-{uuid.uuid4().hex[:8]}",
+               # Faust reads this: a killed member leaves the group after 10 s, not 60 s.
+               BROKER_SESSION_TIMEOUT=QUICK_SESSION_TIMEOUT)  # fmt: skip
     create_topics(own_broker.bootstrap, PARTITIONS, 1)
     group = Workers(env, tmp_path)
     yield group
@@ -161,7 +165,14 @@ def wait_until(what: str, done: Workers, check: Callable[[], bool], timeout: flo
         time.sleep(1)
 
 
-@pytest.mark.parametrize("kill", [False, True], ids=["shared", "one-killed"])
+# make test runs the kill (the group rebalances twice: two join, one dies); make chaos both.
+@pytest.mark.parametrize(
+    "kill",
+    [
+        pytest.param(False, id="shared", marks=pytest.mark.chaos),
+        pytest.param(True, id="one-killed"),
+    ],
+)
 def test_two_workers_lose_and_double_nothing(
     kill: bool, workers: Workers, own_broker: LocalBroker, warehouse: tuple[str, Backend],
     config: Config, regions: Regions,
@@ -186,7 +197,17 @@ def test_two_workers_lose_and_double_nothing(
     scored = "SELECT uniqExact(report_id) AS n FROM {db}.risk_scores"
     wait_until("the takeover", workers, lambda: count(backend, scored) >= n, TAKEOVER_TIMEOUT)
     time.sleep(3.0)  # the alert sink's last flush
+    record_counts(backend, expected, "one-killed" if kill else "shared")
     check_exactly_once(backend, expected)
+
+
+def record_counts(backend: Backend, expected: dict[str, str], name: str) -> None:
+    """Into bench/results/chaos.json beside the fault scenarios (no notification channels
+    here: the worker kill scenario counts notifications)."""
+    c = Counts(scenario=f"rebalance[{name}]", extra={"workers": 2, "partitions": PARTITIONS})
+    count_reports(backend, list(expected), c)
+    count_alerts(backend, c)
+    record(c)
 
 
 def groups(matter_of: dict[str, str]) -> set[frozenset[str]]:
