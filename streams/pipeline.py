@@ -88,6 +88,7 @@ class Pipeline:
 
         The models are deterministic, so this gives the state an uninterrupted
         worker would have; outputs are dropped (they were sent the first time).
+        Analysts' applied corrections are re-applied where they were first applied.
         """
         self.reset()
         n = 0
