@@ -169,4 +169,5 @@ def test_counts_after_duplicates(
         "dead_letters": 1,
         **dict.fromkeys(ALERTING_TABLES, 0),
         "outcomes": 0,
+        "matter_corrections": 0,
     }
