@@ -15,7 +15,9 @@ finds exactly what the saved one would have.
 from __future__ import annotations
 
 import heapq
+from collections import Counter
 from collections.abc import Iterable
+from itertools import chain
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -56,17 +58,14 @@ class CandidateIndex:
 
     def hits(self, keys: Iterable[int], blocks: Iterable[str], cap: int) -> dict[MatterState, int]:
         """Matter -> number of the report's keys it shares (keys shared by at most ``cap``)."""
-        out: dict[MatterState, int] = {}
         keys = tuple(keys)
+        shared = []
         for b in blocks:
             post = self.postings.get(b)
-            if not post:
-                continue
-            for k in keys:
-                s = post.get(k)
-                if s is not None and len(s) <= cap:
-                    for m in s:
-                        out[m] = out.get(m, 0) + 1
+            if post:
+                shared += [s for s in map(post.get, keys) if s is not None and len(s) <= cap]
+        out: Counter[MatterState] = Counter()
+        out.update(chain.from_iterable(shared))  # counted in C: tens of matters per report
         return out
 
     def blocks(self) -> list[str]:
@@ -75,5 +74,16 @@ class CandidateIndex:
 
 def top(hits: dict[MatterState, int], limit: int) -> list[MatterState]:
     """The ``limit`` best by shared keys, then most recent, then id: a total order, so the
-    result never depends on set or dict iteration order (nor on Python's salted hashes)."""
+    result never depends on set or dict iteration order (nor on Python's salted hashes).
+
+    >>> from collections import namedtuple
+    >>> M = namedtuple("M", "last_ts matter_id")
+    >>> a, b, c = (M(last_ts=t, matter_id=i) for t, i in ((1, "a"), (2, "b"), (2, "c")))
+    >>> [m.matter_id for m in top({a: 2, b: 1, c: 1}, 2)]
+    ['a', 'b']
+    """
+    if len(hits) > limit:
+        # Only matters sharing as many keys as the limit-th best can make it: rank those.
+        floor = sorted(hits.values(), reverse=True)[limit - 1]
+        hits = {m: n for m, n in hits.items() if n >= floor}
     return heapq.nsmallest(limit, hits, key=lambda m: (-hits[m], -m.last_ts, m.matter_id))

@@ -84,16 +84,19 @@ class ClusterState:
 
     def evict(self, horizon: float, per_block: int) -> int:
         """Drop matters quiet since before ``horizon`` and the least active beyond ``per_block``."""
-        n = 0
+        gone: set[str] = set()
         for block in list(self.blocks):
             matters = self.blocks[block]
             while matters:
                 first = next(iter(matters.values()))
                 if first.last_ts >= horizon and len(matters) <= per_block:
                     break
-                self.drop(first)
-                n += 1
-        return n
+                self.drop(first, forget_aliases=False)
+                gone.add(first.matter_id)
+        if gone:  # one pass over the aliases for all, not one per matter dropped
+            for old in [a for a, b in self.aliases.items() if b in gone]:
+                del self.aliases[old]
+        return len(gone)
 
     def to_json(self) -> str:
         blocks = {b: [m.to_dict() for m in ms.values()] for b, ms in sorted(self.blocks.items())}

@@ -17,6 +17,7 @@ report rather than name its matter.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 # kind -> generic tails; longer tails first so 农贸市场 wins over 市场.
@@ -173,6 +174,7 @@ def scan(text: str) -> tuple[list[Entity], list[str]]:
     return names, units
 
 
+@lru_cache(maxsize=1 << 16)  # pure, and the same pairs come back report after report
 def similarity(a: str, b: str) -> float:
     """Dice coefficient of the characters of two cores (order ignored: typos and swaps match).
 

@@ -19,7 +19,7 @@ import numpy.typing as npt
 
 from models.entities import similarity
 from models.matter_state import MatterState
-from models.report_view import BITS, Report, Vec
+from models.report_view import BITS, Report, Val, Vec
 
 FEATURES = (
     "title_cos", "title_max", "content_cos", "words", "name_match", "name_conflict",
@@ -30,7 +30,6 @@ RECENT_TITLES = 4  # title_max compares with the newest members' titles
 STRONG = frozenset(("compound", "company", "project", "school", "market", "hospital"))
 ALIKE = 0.6  # names this alike or more are the same (one character in four may differ)
 SHIFT = 1 << BITS  # content buckets go after title buckets in one index space
-_SCRATCH = np.zeros(2 * SHIFT, dtype=np.float32)  # the query, spread out; zeroed after use
 
 
 def cosines(q: Vec, sums: Sequence[Vec], norms: Sequence[float]) -> npt.NDArray[np.float64]:
@@ -46,10 +45,7 @@ def cosines(q: Vec, sums: Sequence[Vec], norms: Sequence[float]) -> npt.NDArray[
         return np.zeros(n)
     lengths = [s.idx.size for s in sums]
     idx = np.concatenate([s.idx for s in sums])
-    val = np.concatenate([s.val for s in sums])
-    _SCRATCH[q.idx] = q.val
-    products = _SCRATCH[idx] * val
-    _SCRATCH[q.idx] = 0.0
+    products = _weights_at(q, idx) * np.concatenate([s.val for s in sums])
     dots = np.bincount(np.repeat(np.arange(n), lengths), products, n)
     return dots / np.maximum(np.asarray(norms, dtype=np.float64), 1e-12)
 
@@ -101,6 +97,19 @@ def pair_features(r: Report, m: MatterState, cos: tuple[float, float, float]) ->
     ]  # fmt: skip
 
 
+def _weights_at(q: Vec, idx: npt.NDArray[np.int32]) -> Val:
+    """The query's weight at each of ``idx`` (0 where it has none).
+
+    ``q`` is sorted and short, so a binary search in it stays in cache (a dense scratch row
+    of 2M buckets, gathered at random, did not)."""
+    if q.idx.size == 0:
+        return np.zeros(idx.size, dtype=np.float32)
+    pos = q.idx.searchsorted(idx)
+    np.minimum(pos, q.idx.size - 1, out=pos)
+    out: Val = np.where(q.idx[pos] == idx, q.val[pos], np.float32(0.0))
+    return out
+
+
 def text_cosines(r: Report, matters: Sequence[MatterState]) -> tuple[list[float], ...]:
     """Per matter: title cosine to the sum of its titles, the best to its newest titles, and
     content cosine to the sum of its contents; in one vectorised pass (the content space is
@@ -114,14 +123,14 @@ def text_cosines(r: Report, matters: Sequence[MatterState]) -> tuple[list[float]
     lengths = [v.idx.size for v in vecs]
     idx = np.concatenate([v.idx for v in vecs])
     idx[sum(lengths[:n_title]) :] += SHIFT
+    # The content space is shifted past the title space, so one query holds both.
     q_idx = np.concatenate((r.tvec.idx, r.cvec.idx + SHIFT))
-    _SCRATCH[q_idx] = np.concatenate((r.tvec.val, r.cvec.val))
-    products = _SCRATCH[idx] * np.concatenate([v.val for v in vecs])
-    _SCRATCH[q_idx] = 0.0
+    q = Vec(q_idx, np.concatenate((r.tvec.val, r.cvec.val)))
+    products = _weights_at(q, idx) * np.concatenate([v.val for v in vecs])
     dots = np.bincount(np.repeat(np.arange(len(vecs)), lengths), products, len(vecs))
     sims = dots / np.maximum(np.asarray(norms, dtype=np.float64), 1e-12)
     n = len(matters)
-    starts = np.cumsum([n] + [len(ms) for ms in recent[:-1]])
+    starts = np.array([n] + [len(ms) for ms in recent[:-1]]).cumsum()
     best = np.maximum.reduceat(sims[:n_title], starts)
     return sims[:n].tolist(), best.tolist(), sims[n_title:].tolist()
 

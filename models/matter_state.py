@@ -181,8 +181,7 @@ class MatterState:
     def keywords(self, limit: int = N_KEYWORDS) -> list[str]:
         """Words the members keep using, most telling first (count x IDF; first seen on ties)."""
         need = 2 if len(self.members) > 1 else 1
-        order = {w: i for i, w in enumerate(self.words)}
-        scored = [(-n * idf(w), order[w], w) for w, n in self.words.items() if n >= need]
+        scored = [(-n * idf(w), i, w) for i, (w, n) in enumerate(self.words.items()) if n >= need]
         return [w for _, _, w in sorted(scored)[:limit]]
 
     def snapshot(self) -> Matter:
@@ -190,7 +189,7 @@ class MatterState:
         # Every field is built right here, so pydantic's checks are skipped (a tenth of the cost).
         return Matter.model_construct(
             matter_id=self.matter_id, version=self.version, title=self.members[self.rep].title,
-            category=cats.most_common(1)[0][0] if cats else None,
+            category=max(cats, key=cats.__getitem__) if cats else None,  # first on ties
             keywords=self.keywords(), township=self.block or None, county=self.county,
             n_reports=len(self.members), n_informants=len(self.informants),
             n_villages=len(self.villages), people_max=self.people_max,
@@ -234,7 +233,7 @@ def _dot(a: Vec, b: Vec) -> float:
     """a . b for sparse vectors with sorted indices."""
     if a.idx.size == 0 or b.idx.size == 0:
         return 0.0
-    pos = np.minimum(np.searchsorted(b.idx, a.idx), b.idx.size - 1)
+    pos = np.minimum(b.idx.searchsorted(a.idx), b.idx.size - 1)
     hit = b.idx[pos] == a.idx
     return float(np.dot(a.val[hit].astype(np.float64), b.val[pos[hit]]))
 

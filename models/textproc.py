@@ -147,8 +147,10 @@ def idf(word: str) -> float:
     >>> idf("问题") < idf("投诉") < idf("景蓉华苑")
     True
     """
-    table, unknown = _idf()
-    return table.get(word, unknown)
+    return _IDF_TABLE.get(word, _IDF_UNKNOWN)
+
+
+_IDF_TABLE, _IDF_UNKNOWN = _idf()  # read once at import: idf() is called for every word
 
 
 @cache
