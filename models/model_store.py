@@ -33,7 +33,8 @@ def _write_atomic(path: Path, text: str) -> None:
 
 def next_version(folder: Path, model_json: str) -> str:
     """``risk-v<n>-<content id>``: n counts the versions already in the folder."""
-    n = 1 + sum(1 for p in folder.glob("risk-v*.json") if not p.name.endswith(".metrics.json"))
+    # Only the models: a version's metrics and held-out results sit beside it as x.y.json.
+    n = 1 + sum(1 for p in folder.glob("risk-v*.json") if p.name.count(".") == 1)
     return f"risk-v{n}-{content_id(model_json)}"
 
 

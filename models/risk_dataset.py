@@ -85,6 +85,16 @@ def resolver(matter_of: dict[str, str], outcomes: dict[str, Outcome]) -> Resolve
     return resolve
 
 
+def recorded_resolver(matter_of: dict[str, str], outcomes: dict[str, Outcome]) -> Resolve:
+    """Labels from the warehouse: the report's recorded matter, when its outcome is recorded."""
+
+    def resolve(report_id: str, _matter_id: str) -> tuple[str, Outcome] | None:
+        mid = matter_of.get(report_id)
+        return None if mid is None or mid not in outcomes else (mid, outcomes[mid])
+
+    return resolve
+
+
 def record_resolver(outcomes: dict[str, Outcome]) -> Resolve:
     """Labels from outcome records, keyed by the stream's own matter ids (nothing: no incident)."""
     return lambda _rid, matter_id: (matter_id, outcomes.get(matter_id, Outcome(False)))

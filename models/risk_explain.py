@@ -16,7 +16,7 @@ from models.risk_features import DAY, FEATURES, HOUR
 from models.risk_tracks import MatterTrack
 
 GROUPS: dict[str, tuple[str, ...]] = {
-    "reports": ("n_1h", "n_24h", "n_7d", "n_total", "accel_24h", "gap_hours"),
+    "reports": ("n_1h", "n_24h", "n_7d", "n_total", "accel_24h", "gap_hours", "pace"),
     "spread": ("informants", "informants_24h", "villages", "villages_24h", "townships"),
     "people": ("people", "people_growth_24h"),
     "intent": (

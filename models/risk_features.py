@@ -22,7 +22,7 @@ from models.risk_tracks import Closed, MatterTrack, Observation
 FEATURES = (
     "n_1h", "n_24h", "n_7d", "n_total", "accel_24h",
     "informants", "informants_24h", "villages", "villages_24h", "townships",
-    "people", "people_growth_24h",
+    "people", "people_growth_24h", "pace",
     "intent_kinds", "intent_24h", "intent_informants", "intent_now", "intent_score", "danger",
     "denied", "collective_cause", "repeat_closed", "repeat_words", "reopened",
     "answered", "intent_after_answer", "solved", "overdue_days", "no_answer", "angry",
@@ -147,6 +147,19 @@ def cause(category: str | None) -> float:
     return 0.0 if category is None else 1.0 if category in COLLECTIVE_CAUSES else -1.0
 
 
+def pace(t: MatterTrack, n_reports: int, now: float) -> float:
+    """How much shorter the last gap is than the matter's mean gap (log; > 0: quickening).
+
+    >>> t = MatterTrack(None, None, (), 0.0, 30 * HOUR, 29 * HOUR)
+    >>> round(pace(t, 4, 30 * HOUR), 2)
+    1.7
+    """
+    if n_reports < 3:
+        return 0.0
+    mean_gap = (now - t.first_ts) / HOUR / (n_reports - 1)
+    return log1p(mean_gap) - log1p((now - t.prev_ts) / HOUR)
+
+
 def vector(t: MatterTrack, matter: Matter, obs: Observation, limit_hours: float) -> list[float]:
     """The FEATURES of a track at the time of ``obs``, in order."""
     now = max(obs.ts, t.last_ts)
@@ -160,6 +173,7 @@ def vector(t: MatterTrack, matter: Matter, obs: Observation, limit_hours: float)
         log1p(matter.n_informants), log1p(inf24), log1p(max(matter.n_villages, len(t.villages))),
         log1p(vil24), float(len(t.townships) > 1),
         log1p(t.people_max), log1p(t.people_max) - log1p(t.people_before(now - DAY)),
+        pace(t, matter.n_reports, now),
         float(min(len(t.kinds), 5)), log1p(int24), log1p(len(t.intent_informants)),
         float(bool(obs.reading.kinds or obs.signals)), t.score, float(t.danger),
         log1p(t.denied), cause(t.category),

@@ -38,7 +38,7 @@ def make(kind: str, seed: int = 0) -> HistGradientBoostingClassifier | Pipeline:
     """An unfitted candidate (fixed seed: training is reproducible)."""
     if kind == "gbm":
         return HistGradientBoostingClassifier(
-            max_iter=150, learning_rate=0.05, max_leaf_nodes=15, min_samples_leaf=40,
+            max_iter=300, learning_rate=0.04, max_leaf_nodes=15, min_samples_leaf=40,
             l2_regularization=1.0, random_state=seed, early_stopping=False,
             monotonic_cst=[MONOTONE.get(f, 0) for f in FEATURES],
         )  # fmt: skip

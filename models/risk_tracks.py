@@ -180,9 +180,13 @@ class MatterTrack:
                 sum(e[3] for e in window))  # fmt: skip
 
     def people_before(self, t: float) -> int:
-        """The people estimate as it stood at ``t`` (the first one given, for a younger matter)."""
+        """The people estimate as it stood at ``t``; the first one given when none was by then.
+
+        A blank estimate is unknown, not zero people: a matter whose first reports left it
+        blank has not grown from nothing when a later one gives 300.
+        """
         first = next((p for _, p in self.people_hist if p > 0), 0)
-        return max((p for ts, p in self.people_hist if ts <= t), default=first)
+        return max((p for ts, p in self.people_hist if ts <= t), default=0) or first
 
     def to_dict(self) -> dict[str, Any]:
         d = dict(vars(self))

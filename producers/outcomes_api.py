@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
@@ -13,7 +13,7 @@ from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
 from minqing.records import Outcome, OutcomeKind
 from producers.alerts_api import User
-from producers.auth import STAFF, require
+from producers.auth import STAFF, Principal, require
 from warehouse import outcomes
 from warehouse.backend import Backend
 
@@ -75,8 +75,9 @@ def outcomes_router(backend: Backend) -> APIRouter:
                                  "message_zh": "尚未登记结果"}, status_code=404)  # fmt: skip
         return rows[0]
 
-    @router.get("/risk/accuracy", dependencies=[Depends(require(*STAFF))])
-    def accuracy() -> dict[str, Any]:
-        return {"months": outcomes.live_accuracy(backend)}
+    @router.get("/risk/accuracy")
+    def accuracy(who: Annotated[Principal, Depends(require(*STAFF))]) -> dict[str, Any]:
+        # Only the caller's regions: a township's accuracy must not reveal others' matters.
+        return {"months": outcomes.live_accuracy(backend, who.scope)}
 
     return router

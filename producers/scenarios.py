@@ -126,12 +126,41 @@ PRESETS: dict[str, ScenarioConfig] = {
 }
 
 
+VARIED = "train-varied"
+
+
+def varied(seed: int) -> ScenarioConfig:
+    """A training scenario whose every parameter is drawn from ``Random(seed)``.
+
+    Wide ranges (shares of each kind, fuses, boxes ticked, blanks, pace), so a model
+    trained on several does not learn one county's shape, and the level thresholds
+    chosen on them hold on shapes not seen.
+
+    >>> varied(21) == varied(21), varied(21) != varied(22)
+    (True, True)
+    """
+    rng = Random(seed * 7919)
+    mix = tuple((k, round(w * rng.uniform(0.6, 1.6), 4)) for k, w in TRAIN_MIX)
+    lo = rng.uniform(1.5, 3.0)
+    return ScenarioConfig(
+        seed=seed, days=rng.uniform(40.0, 70.0),
+        start=datetime(2026, rng.randint(1, 12), rng.randint(1, 28), 8, 0, tzinfo=TZ),
+        mix=mix, tick_rate=rng.uniform(0.0, 0.9), rate=rng.uniform(0.8, 1.4),
+        lead_days=(lo, rng.uniform(lo + 4.0, 11.0)), repeat_escalates=rng.uniform(0.3, 0.6),
+        silent_share=rng.uniform(0.05, 0.3), category_blank=rng.uniform(0.0, 0.4),
+        people_blank=rng.uniform(0.1, 0.5),
+    )  # fmt: skip
+
+
 def preset(name: str, **overrides: object) -> ScenarioConfig:
-    """A named preset with some fields replaced.
+    """A named preset with some fields replaced; ``train-varied`` draws its own from the seed.
 
     >>> preset("shifted", seed=5).seed, preset("shifted").tick_rate
     (5, 0.35)
     """
+    if name == VARIED:
+        base = varied(int(overrides.pop("seed", None) or 21))  # type: ignore[call-overload]
+        return replace(base, **overrides)  # type: ignore[arg-type]
     if name not in PRESETS:
         raise IntakeError(f"unknown scenario preset / 未知场景: {name} (use {sorted(PRESETS)})")
     return replace(PRESETS[name], **overrides)  # type: ignore[arg-type]
@@ -269,7 +298,7 @@ def _cli(argv: list[str] | None = None) -> int:
     """``python -m producers.scenarios`` until ``minqing scenarios`` is wired."""
     p = argparse.ArgumentParser(prog="python -m producers.scenarios", description=__doc__)
     p.add_argument("--output", type=Path, required=True, help="folder to write")
-    p.add_argument("--preset", default="train", choices=sorted(PRESETS))
+    p.add_argument("--preset", default="train", choices=sorted([*PRESETS, VARIED]))
     p.add_argument("--seed", type=int)
     p.add_argument("--n-matters", dest="n_matters", type=int)
     p.add_argument("--days", type=float)

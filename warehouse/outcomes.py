@@ -13,6 +13,7 @@ from typing import Any
 
 from minqing.records import Outcome
 from warehouse.backend import Backend
+from warehouse.scope import ScopeFilter, and_where
 
 
 def _naive(dt: datetime | None) -> datetime | None:
@@ -30,29 +31,62 @@ def record(backend: Backend, outcome: Outcome) -> None:
     backend.insert("outcomes", [outcome_row(outcome)])
 
 
-def latest_outcomes(backend: Backend, matter_id: str | None = None) -> list[dict[str, Any]]:
-    """The newest recorded outcome of each matter (an analyst may correct an earlier one)."""
-    where = "WHERE matter_id = %(m)s" if matter_id else ""
+def latest_outcomes(backend: Backend, matter_id: str | None = None,
+                    scope: ScopeFilter | None = None) -> list[dict[str, Any]]:  # fmt: skip
+    """The newest recorded outcome of each matter (an analyst may correct an earlier one),
+    of the matters in ``scope`` (None: all)."""
+    parts: list[str] = ["matter_id = %(m)s"] if matter_id else []
+    params: dict[str, Any] = {"m": matter_id} if matter_id else {}
+    and_where(parts, params, scope, backend.database, "outcomes")
+    where = f"WHERE {' AND '.join(parts)}" if parts else ""
     sql = (
         f"SELECT matter_id, outcome, incident_kind, t_incident, recorded_by, recorded_at, note "
         f"FROM {backend.database}.outcomes FINAL {where} "
         "ORDER BY matter_id, recorded_at DESC, outcome_id DESC LIMIT 1 BY matter_id"
     )
-    return backend.query(sql, {"m": matter_id} if matter_id else None)
+    return backend.query(sql, params or None)
 
 
-def first_warnings(backend: Backend) -> dict[str, datetime]:
-    """When each matter first reached orange or red."""
+REPORT_COLUMNS = (
+    "report_id", "received_at", "informant_id", "region_code", "region_text", "category",
+    "title", "content", "people_involved", "signals", "channel", "matter_id",
+)  # fmt: skip
+
+
+def matter_reports(backend: Backend, since: datetime | None = None) -> list[dict[str, Any]]:
+    """Every report that joined a matter (with the matter the live clusterer put it in), in
+    time order: what ``minqing train`` replays to learn from the recorded outcomes.
+
+    All of them, not only those of matters with an outcome: features such as the same
+    cause reported elsewhere, or a similar matter closed before, need the whole stream.
+    """
+    parts, params = ["version > 0", "matter_id != ''"], {}
+    if since is not None:
+        parts.append("received_at >= %(since)s")
+        params["since"] = _naive(since)
+    sql = (
+        f"SELECT {', '.join(REPORT_COLUMNS)} FROM {backend.database}.reports FINAL "
+        f"WHERE {' AND '.join(parts)} ORDER BY received_at, report_id"
+    )
+    return backend.query(sql, params or None)
+
+
+def first_warnings(backend: Backend, scope: ScopeFilter | None = None) -> dict[str, datetime]:
+    """When each matter (in ``scope``; None: all) first reached orange or red."""
+    parts: list[str] = ["level IN ('orange', 'red')"]
+    params: dict[str, Any] = {}
+    and_where(parts, params, scope, backend.database, "risk_scores")
     sql = (
         f"SELECT matter_id, min(scored_at) AS first_at FROM {backend.database}.risk_scores "
-        "WHERE level IN ('orange', 'red') GROUP BY matter_id"
+        f"WHERE {' AND '.join(parts)} GROUP BY matter_id"
     )
-    return {r["matter_id"]: r["first_at"] for r in backend.query(sql)}
+    return {r["matter_id"]: r["first_at"] for r in backend.query(sql, params or None)}
 
 
-def live_accuracy(backend: Backend) -> list[dict[str, Any]]:
-    """By month of the outcome: precision of orange/red warnings and their lead times."""
-    return accuracy_by_month(latest_outcomes(backend), first_warnings(backend))
+def live_accuracy(backend: Backend, scope: ScopeFilter | None = None) -> list[dict[str, Any]]:
+    """By month of the outcome: precision of orange/red warnings and their lead times, over the
+    matters in ``scope`` (a township analyst sees the figures of their own townships)."""
+    return accuracy_by_month(latest_outcomes(backend, scope=scope), first_warnings(backend, scope))
 
 
 def accuracy_by_month(

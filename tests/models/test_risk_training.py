@@ -173,8 +173,6 @@ def test_commands(sets: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
     figures = json.loads(report.read_text(encoding="utf-8"))
     assert figures["true_matters"]["model"]["aupr"] is not None
     with pytest.raises(ModelError):
-        models.training.main(settings, argparse.Namespace(input=None, truth=None, output=out))
-    with pytest.raises(ModelError):
         find_sets(sets / "held" / "reports.jsonl", None)
 
 
