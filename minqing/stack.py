@@ -127,6 +127,7 @@ class Stack:
         from streams.escalation import build_alerting
         from streams.pipeline import Pipeline
         from warehouse.corrections import CorrectionStore
+        from warehouse.matter_archive import ArchiveStore
         from warehouse.window import window_reports
         from warehouse.writer import WarehouseWriter
 
@@ -134,6 +135,7 @@ class Stack:
         pipeline = Pipeline.from_settings(s, self.config)
         pipeline.history = partial(window_reports, backend)
         pipeline.corrections = CorrectionStore(backend)
+        pipeline.use_archive(ArchiveStore(backend))  # closed matters come back (issue 3)
 
         def writer() -> WarehouseWriter:
             return WarehouseWriter(backend, s.writer_batch_rows, s.writer_flush_seconds)

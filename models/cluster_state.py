@@ -14,6 +14,7 @@ block states back into one (blocks are disjoint, so nothing collides).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,6 +25,29 @@ from models.candidates import CandidateIndex
 from models.matter_state import MatterState
 
 KIND = "matters"
+
+
+@dataclass(frozen=True)
+class Evicted:
+    """A matter evicted for being quiet, as the warehouse keeps it (``matter_archive``), so a
+    report about it later brings it back with its id (``Clusterer.revive``)."""
+
+    matter_id: str
+    block: str
+    county: str | None
+    last_at: datetime
+    version: int
+    keys: tuple[int, ...]  # its candidate keys: what a later report finds it by
+    aliases: tuple[str, ...]  # ids merged into it
+    state: str  # MatterState.to_dict() as JSON
+
+    @classmethod
+    def of(cls, m: MatterState, aliases: Iterable[str]) -> Evicted:
+        return cls(m.matter_id, m.block, m.county, m.last_at, m.version, tuple(m.keys),
+                   tuple(sorted(aliases)), json.dumps(m.to_dict(), ensure_ascii=False))  # fmt: skip
+
+    def matter(self) -> MatterState:
+        return MatterState.from_dict(json.loads(self.state))
 
 
 @dataclass
@@ -38,6 +62,9 @@ class ClusterState:
     where: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
     seen: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
     index: CandidateIndex = field(default_factory=CandidateIndex, repr=False, compare=False)
+    # Matters evicted since the worker last took them (when evicting with ``archive``): never
+    # saved, the worker stores them in the warehouse (``take_evicted``).
+    evicted: list[Evicted] = field(default_factory=list, repr=False, compare=False)
 
     def matter(self, matter_id: str) -> MatterState | None:
         """An open matter by id, following merges."""
@@ -82,9 +109,10 @@ class ClusterState:
             for old in [a for a, b in self.aliases.items() if b == m.matter_id]:
                 del self.aliases[old]
 
-    def evict(self, horizon: float, per_block: int) -> int:
-        """Drop matters quiet since before ``horizon`` and the least active beyond ``per_block``."""
-        gone: set[str] = set()
+    def evict(self, horizon: float, per_block: int, archive: bool = False) -> int:
+        """Drop matters quiet since before ``horizon`` and the least active beyond ``per_block``;
+        with ``archive``, keep what the warehouse needs to revive them in ``evicted``."""
+        gone: dict[str, MatterState] = {}
         for block in list(self.blocks):
             matters = self.blocks[block]
             while matters:
@@ -92,11 +120,26 @@ class ClusterState:
                 if first.last_ts >= horizon and len(matters) <= per_block:
                     break
                 self.drop(first, forget_aliases=False)
-                gone.add(first.matter_id)
+                gone[first.matter_id] = first
         if gone:  # one pass over the aliases for all, not one per matter dropped
+            into: dict[str, list[str]] = {}
             for old in [a for a, b in self.aliases.items() if b in gone]:
-                del self.aliases[old]
+                into.setdefault(self.aliases.pop(old), []).append(old)
+            if archive:
+                self.evicted += [Evicted.of(m, into.get(m.matter_id, ())) for m in gone.values()]
         return len(gone)
+
+    def take_evicted(self) -> list[Evicted]:
+        """The matters evicted since the last call, for the warehouse; forgotten here."""
+        out, self.evicted = self.evicted, []
+        return out
+
+    def restore(self, e: Evicted) -> MatterState:
+        """Put an evicted matter back, with its aliases (the worker found it in the archive)."""
+        m = e.matter()
+        self.put(m)
+        self.aliases.update(dict.fromkeys(e.aliases, m.matter_id))
+        return m
 
     def to_json(self) -> str:
         blocks = {b: [m.to_dict() for m in ms.values()] for b, ms in sorted(self.blocks.items())}

@@ -18,14 +18,23 @@
 ``MatterUpdate.similarity`` is that probability for the matter joined, or the
 best one that fell short for a new matter (0.0 with no candidate). Analyst
 corrections (merge, move out) are in models/cluster_ops.py.
+
+Closed matters come back (issue 3): with ``archive`` on, evicted matters are kept in
+``state.evicted`` for the worker to store (``take_evicted``, warehouse/matter_archive.py).
+A report that opened a new matter is then compared with the archived matters the
+worker fetched by ``archive_query`` (its blocks and keys: a bounded look-up); the best
+one at the join threshold comes back with its old id and takes the report (``revive``),
+so alerts and history continue and the return is a repeat of the old matter.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+import math
+from collections.abc import Iterable, Sequence
 from itertools import islice
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -36,16 +45,27 @@ from minqing.regions import Regions, name_variants
 from models.baseline_clustering import EPOCH, BaselineClusterer, BaselineState, report_key
 from models.candidates import top
 from models.cluster_ops import absorb_into, relocate
-from models.cluster_state import ClusterState, combine, extract
-from models.matcher import Matcher, feature_matrix
+from models.cluster_state import ClusterState, Evicted, combine, extract
+from models.matcher import FEATURES, Matcher, feature_matrix
 from models.matter_state import MatterState, member_of, new_matter
 from models.report_view import Report, prepare
 from models.textproc import Words
 
-__all__ = ["EPOCH", "BaselineClusterer", "BaselineState", "ClusterState", "Clusterer",
-           "combine", "extract", "report_key"]  # fmt: skip
+__all__ = ["EPOCH", "ArchiveQuery", "BaselineClusterer", "BaselineState", "ClusterState",
+           "Clusterer", "Evicted", "combine", "extract", "report_key"]  # fmt: skip
 log = logging.getLogger(__name__)
 Probs = npt.NDArray[np.float64]
+GAP = FEATURES.index("log_gap_days")
+REVIVE_GAP_DAYS = 14.0  # an archived matter is compared as if quiet this long (``revive``)
+
+
+class ArchiveQuery(NamedTuple):
+    """Which archived matters a new matter's report may be one of: those of ``townships``
+    (empty: any) sharing most of ``keys``, at most ``limit`` of them."""
+
+    townships: tuple[str, ...]
+    keys: tuple[int, ...]
+    limit: int
 
 
 def place_names(regions: Regions | None) -> list[str]:
@@ -72,6 +92,8 @@ class Clusterer:
                  user_words: Iterable[str] = ()) -> None:  # fmt: skip
         self.cfg = cfg
         self.window = cfg.matter_window_days * 86400.0
+        # On in the worker, which stores evicted matters and looks them up (module docstring).
+        self.archive = False
         self.words = Words(user_words, place_names(regions))
         self.matcher = Matcher(cfg.match_weights, cfg.match_bias, cfg.match_weights_unplaced,
                                cfg.match_bias_unplaced)  # fmt: skip
@@ -116,7 +138,8 @@ class Clusterer:
                 state.newest is None
                 or int(at.timestamp()) // 60 > int(state.newest.timestamp()) // 60
             ):
-                state.evict(at.timestamp() - self.window, self.cfg.max_open_per_block)
+                state.evict(at.timestamp() - self.window, self.cfg.max_open_per_block,
+                            self.archive)  # fmt: skip
             state.newest = at
         return prepare(item, key, at, self.words, self.cfg.match_content_chars)
 
@@ -155,3 +178,47 @@ class Clusterer:
             if probs[i] >= self.cfg.merge_threshold:
                 matter = absorb_into(state, matter, candidates[int(i)])
         return matter, best, False
+
+    def take_evicted(self, state: ClusterState) -> list[Evicted]:
+        """Matters evicted since the last call (with ``archive`` on), for the warehouse."""
+        return state.take_evicted()
+
+    def archive_query(self, state: ClusterState, update: MatterUpdate) -> ArchiveQuery | None:
+        """What to fetch from the archive for ``update``'s report: None unless it opened a
+        new matter (a report that joined an open matter is not looked up at all)."""
+        fresh = state.matter(update.matter.matter_id) if update.new_matter else None
+        if fresh is None or len(fresh.members) != 1 or not fresh.keys:
+            return None
+        towns = tuple(self.search_blocks(state, fresh.block)) if fresh.block else ()
+        return ArchiveQuery(towns, tuple(fresh.keys), self.cfg.max_candidates)
+
+    def revive(
+        self, state: ClusterState, update: MatterUpdate, archived: Sequence[Evicted]
+    ) -> tuple[ClusterState, MatterUpdate]:
+        """Bring back the archived matter ``update``'s report is about, if any: it keeps its
+        id and absorbs the matter the report had just opened. Otherwise ``update`` as is."""
+        q = self.archive_query(state, update)
+        fresh = state.matter(update.matter.matter_id)
+        cands = sorted((e for e in archived if state.matter(e.matter_id) is None
+                        and (not q or not q.townships or e.block in q.townships)),
+                       key=lambda e: (e.matter_id, -e.version))  # fmt: skip
+        cands = [e for i, e in enumerate(cands) if i == 0 or cands[i - 1].matter_id != e.matter_id]
+        if q is None or fresh is None or not cands:
+            return state, update
+        first = fresh.members[0]
+        r = prepare(update.accepted, first.key, first.at, self.words, self.cfg.match_content_chars)
+        x = feature_matrix(r, [e.matter() for e in cands])
+        # The gap was fitted on matters quiet for less than a window; a closed one has been
+        # quiet longer, which is exactly the return we look for: judge it as if quiet for
+        # REVIVE_GAP_DAYS, so names, place and text decide, as for an open matter.
+        x[:, GAP] = np.minimum(x[:, GAP], math.log1p(REVIVE_GAP_DAYS))
+        probs = self.matcher.probabilities(x, bool(r.block))
+        best = int(np.argmax(probs))
+        p = float(probs[best])
+        if p < (self.cfg.match_threshold if r.block else self.cfg.match_threshold_unplaced):
+            return state, update
+        matter = absorb_into(state, state.restore(cands[best]), fresh)
+        log.info("matter %s revived by report %s (p=%.3f) / 已关闭事项 %s 因新报告重新打开",
+                 matter.matter_id, r.key, p, matter.matter_id)  # fmt: skip
+        return state, MatterUpdate(accepted=update.accepted, matter=matter.snapshot(),
+                                   similarity=round(p, 6), new_matter=False)  # fmt: skip

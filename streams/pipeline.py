@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from minqing import metrics
 from minqing.config import Config
+from minqing.errors import WarehouseError
 from minqing.records import (
     Accepted,
     AlertOut,
@@ -27,7 +28,7 @@ from minqing.regions import Regions
 from minqing.settings import Settings
 from models import cluster_ops
 from models.alerting import AlertPolicy
-from models.clustering import Clusterer
+from models.clustering import Clusterer, Evicted
 from models.model_store import ModelStore
 from models.risk import RiskScorer, make_scorer, model_dir
 from streams import validate
@@ -41,6 +42,15 @@ class CorrectionLog(Protocol):
     def applied_since(self, since: datetime) -> list[Correction]: ...
     def save(self, c: Correction) -> None: ...
     def moved(self, rows: list[tuple[Accepted, Matter]], at: datetime) -> None: ...
+
+
+class MatterArchive(Protocol):
+    """Where closed matters are kept (warehouse/matter_archive.py ``ArchiveStore``)."""
+
+    def store(self, records: list[Evicted]) -> int: ...
+    def lookup(
+        self, townships: tuple[str, ...], keys: tuple[int, ...], limit: int
+    ) -> list[Evicted]: ...
 
 
 def event_order(item: Accepted) -> tuple[str, str]:
@@ -66,6 +76,8 @@ class Pipeline:
     # a refold re-applies them where they were applied (streams/corrections.py).
     corrections: CorrectionLog | None = None
     applied: set[str] = field(default_factory=set)
+    # Closed matters, stored and revived (``use_archive``, set by the entry point).
+    archive: MatterArchive | None = None
 
     def __post_init__(self) -> None:
         # The same clusterer as `minqing replay`.
@@ -98,6 +110,7 @@ class Pipeline:
             if item.report.received_at is not None:
                 self.reapply_until(fixes, item.report.received_at)
             self.states["cluster"], update = self.clusterer.update(self.states["cluster"], item)
+            update = self.revive(update)
             at = item.report.received_at or datetime.now(UTC)
             self.states["risk"], score = self.scorer.update(
                 self.states["risk"], update.matter, item.report.report_id or "", at, accepted=item
@@ -127,6 +140,35 @@ class Pipeline:
     def cluster(self, item: Accepted) -> MatterUpdate:
         metrics.STAGE_MESSAGES.labels("cluster").inc()
         self.states["cluster"], update = self.clusterer.update(self.states["cluster"], item)
+        return self.revive(update)
+
+    def use_archive(self, archive: MatterArchive) -> None:
+        """Keep evicted matters in ``archive`` and revive them from it (models/clustering.py)."""
+        self.archive = archive
+        self.clusterer.archive = True
+
+    def revive(self, update: MatterUpdate) -> MatterUpdate:
+        """Store the matters just evicted; if ``update`` opened a new matter, bring back the
+        archived one its report is about, if any (its old id: alerts and history go on).
+        The warehouse failing costs a revival, never the report."""
+        if self.archive is None:
+            return update
+        state = self.states["cluster"]
+        evicted = self.clusterer.take_evicted(state)
+        try:
+            self.archive.store(evicted)
+        except WarehouseError as e:
+            log.warning("closed matters not archived yet, retried later: %s", e)
+            state.evicted[:0] = evicted
+        query = self.clusterer.archive_query(state, update)
+        if query is None:
+            return update
+        try:
+            found = self.archive.lookup(*query)
+        except WarehouseError as e:
+            log.warning("closed matters not looked up: %s", e)
+            return update
+        self.states["cluster"], update = self.clusterer.revive(state, update, found)
         return update
 
     def score(self, update: MatterUpdate) -> Scored:

@@ -40,8 +40,8 @@ ALERTING_TABLES = (
 )
 TABLES = TABLES + ALERTING_TABLES
 # Migration 4 (warehouse/auth_schema.py): kept out of TABLES, which lists the pipeline's data.
-__all__ = ["ALERTING_TABLES", "AUTH_TABLES", "MIGRATIONS", "READ_TABLES", "TABLES", "VIEWS",
-           "Migration", "applied_versions", "migrate"]  # fmt: skip
+__all__ = ["ALERTING_TABLES", "ARCHIVE_TABLES", "AUTH_TABLES", "MIGRATIONS", "READ_TABLES",
+           "TABLES", "VIEWS", "Migration", "applied_versions", "migrate"]  # fmt: skip
 
 # DateTime columns are UTC on purpose: servers in other timezones read the same instants.
 _UTC = "DateTime('UTC')"
@@ -243,6 +243,27 @@ CREATE TABLE IF NOT EXISTS {{db}}.matter_corrections (
 MIGRATIONS = (*MIGRATIONS,
               Migration(7, "analysts' clustering corrections", (MATTER_CORRECTIONS,)))  # fmt: skip
 TABLES = (*TABLES, "matter_corrections")
+
+
+# --- Migration 8: closed matters, kept to be revived (warehouse/matter_archive.py) ---------
+# The clusterer's compact state of each evicted matter, keyed on the matter id (a matter
+# evicted again after a revival replaces its row: higher version), and its candidate keys
+# ordered by key, so a look-up reads only the rows of a report's keys.
+MATTER_ARCHIVE = f"""
+CREATE TABLE IF NOT EXISTS {{db}}.matter_archive (
+    matter_id String, version UInt64, township String, county Nullable(String),
+    last_seen {_UTC}, aliases Array(String), keys Array(UInt64), state String, {_INGESTED}
+) ENGINE = ReplacingMergeTree(version) ORDER BY matter_id
+"""
+MATTER_ARCHIVE_KEYS = """
+CREATE TABLE IF NOT EXISTS {db}.matter_archive_keys (
+    key UInt64, township String, matter_id String, version UInt64
+) ENGINE = ReplacingMergeTree(version) ORDER BY (key, township, matter_id)
+"""
+MIGRATIONS = (*MIGRATIONS, Migration(8, "closed matters, to be revived",
+                                     (MATTER_ARCHIVE, MATTER_ARCHIVE_KEYS)))  # fmt: skip
+# Written by the worker's archive, not from pipeline records: kept out of TABLES.
+ARCHIVE_TABLES = ("matter_archive", "matter_archive_keys")
 
 
 def _sql(statement: str, backend: Backend) -> str:

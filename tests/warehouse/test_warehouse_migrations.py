@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from warehouse.backend import Backend
 from warehouse.migrations import (
+    ARCHIVE_TABLES,
     AUTH_TABLES,
     MIGRATIONS,
     READ_TABLES,
@@ -24,7 +25,7 @@ def _tables(backend: Backend) -> set[str]:
 def test_migrate_applies_all_then_nothing(raw_backend: Backend) -> None:
     versions = [m.version for m in MIGRATIONS]
     assert migrate(raw_backend) == versions
-    expected = {*TABLES, *AUTH_TABLES, *READ_TABLES, *VIEWS, "schema_migrations"}
+    expected = {*TABLES, *AUTH_TABLES, *READ_TABLES, *VIEWS, *ARCHIVE_TABLES, "schema_migrations"}
     assert _tables(raw_backend) == expected
     assert migrate(raw_backend) == []
     ledger = raw_backend.query(

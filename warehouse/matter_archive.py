@@ -1,0 +1,101 @@
+"""Closed matters in the warehouse (``matter_archive``, ``matter_archive_keys``: migration 8).
+
+The clusterer evicts matters quiet for its window and hands their compact state
+over (``models.cluster_state.Evicted``); the worker stores it here and, when a
+report opens a new matter, looks up the archived matters of its townships that
+share most of its candidate keys (``lookup``: two indexed queries, at most
+``limit`` states read back), so the clusterer can revive the one it is about.
+
+``matter_archive`` is keyed on the matter id (ReplacingMergeTree by version: a
+matter evicted again after a revival replaces its older row); the key table is
+ordered by (key, township) so a look-up reads only the rows of the report's keys.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from warehouse.backend import Backend
+from warehouse.rows import utc_naive
+
+if TYPE_CHECKING:  # the models are imported only by the worker that archives
+    from models.cluster_state import Evicted
+
+log = logging.getLogger(__name__)
+Row = dict[str, Any]
+TABLE, KEYS_TABLE = "matter_archive", "matter_archive_keys"
+COLUMNS = "matter_id, version, township, county, last_seen, aliases, keys, state"
+
+
+def archive_rows(records: list[Evicted]) -> tuple[list[Row], list[Row]]:
+    """The rows of both tables for ``records``."""
+    rows = [{"matter_id": e.matter_id, "version": e.version, "township": e.block,
+             "county": e.county, "last_seen": utc_naive(e.last_at), "aliases": list(e.aliases),
+             "keys": list(e.keys), "state": e.state} for e in records]  # fmt: skip
+    keys = [{"key": k, "township": e.block, "matter_id": e.matter_id, "version": e.version}
+            for e in records for k in e.keys]  # fmt: skip
+    return rows, keys
+
+
+def store(backend: Backend, records: list[Evicted]) -> int:
+    """Write evicted matters (idempotent: the same matter and version twice is one row)."""
+    if not records:
+        return 0
+    rows, keys = archive_rows(records)
+    # Keys first: a look-up that finds a key always finds its matter's row (or none yet).
+    backend.insert(KEYS_TABLE, keys)
+    backend.insert(TABLE, rows)
+    log.debug("archived %d matters", len(rows))
+    return len(rows)
+
+
+def evicted_from_row(row: Row) -> Evicted:
+    from models.cluster_state import Evicted
+
+    at = row["last_seen"]
+    if isinstance(at, datetime) and at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return Evicted(str(row["matter_id"]), str(row["township"]), row["county"], at,
+                   int(row["version"]), tuple(int(k) for k in row["keys"]),
+                   tuple(row["aliases"]), str(row["state"]))  # fmt: skip
+
+
+def lookup(
+    backend: Backend, townships: tuple[str, ...], keys: tuple[int, ...], limit: int
+) -> list[Evicted]:
+    """Archived matters of ``townships`` (empty: any) sharing most of ``keys`` (then lowest
+    id), at most ``limit``, each at its latest version."""
+    if not keys or limit <= 0:
+        return []
+    db = backend.database
+    where = "key IN %(keys)s" + (" AND township IN %(towns)s" if townships else "")
+    sql = (
+        f"SELECT matter_id, uniqExact(key) AS shared FROM {db}.{KEYS_TABLE} WHERE {where} "
+        "GROUP BY matter_id ORDER BY shared DESC, matter_id LIMIT %(limit)s"
+    )
+    params = {"keys": tuple(keys), "towns": tuple(townships), "limit": limit}  # IN: tuples
+    ids = [str(r["matter_id"]) for r in backend.query(sql, params)]
+    if not ids:
+        return []
+    rows = backend.query(
+        f"SELECT {COLUMNS} FROM {db}.{TABLE} FINAL WHERE matter_id IN %(ids)s", {"ids": tuple(ids)}
+    )
+    found = {str(r["matter_id"]): evicted_from_row(r) for r in rows}
+    return [found[i] for i in ids if i in found]
+
+
+class ArchiveStore:
+    """The worker's handle: ``store`` and ``lookup`` on one backend."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+
+    def store(self, records: list[Evicted]) -> int:
+        return store(self.backend, records)
+
+    def lookup(
+        self, townships: tuple[str, ...], keys: tuple[int, ...], limit: int
+    ) -> list[Evicted]:
+        return lookup(self.backend, townships, keys, limit)
