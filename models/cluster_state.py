@@ -50,6 +50,54 @@ class Evicted:
         return MatterState.from_dict(json.loads(self.state))
 
 
+class MemoryArchive:
+    """Evicted matters in memory, for ``minqing replay`` (the worker uses the warehouse's,
+    warehouse/matter_archive.py, with the same ``store`` and ``lookup``). Holds at most
+    ``cap`` matters, the most recently evicted, so a long replay stays bounded.
+
+    >>> a = MemoryArchive(cap=1)
+    >>> a.store([Evicted("M1", "t", None, datetime(2024, 1, 1), 1, (5, 6), (), "{}")])
+    1
+    >>> [e.matter_id for e in a.lookup(("t",), (6, 7), 4)], a.lookup(("u",), (6,), 4)
+    (['M1'], [])
+    """
+
+    def __init__(self, cap: int = 50_000) -> None:
+        self.cap = cap
+        self.rows: dict[str, Evicted] = {}  # in eviction order: the oldest first
+        self.by_key: dict[int, set[str]] = {}
+
+    def store(self, records: list[Evicted]) -> int:
+        for e in records:
+            self._forget(e.matter_id)
+            self.rows[e.matter_id] = e
+            for k in e.keys:
+                self.by_key.setdefault(k, set()).add(e.matter_id)
+        while len(self.rows) > self.cap:
+            self._forget(next(iter(self.rows)))
+        return len(records)
+
+    def _forget(self, matter_id: str) -> None:
+        old = self.rows.pop(matter_id, None)
+        for k in old.keys if old else ():
+            ids = self.by_key[k]
+            ids.discard(matter_id)
+            if not ids:
+                del self.by_key[k]
+
+    def lookup(
+        self, townships: tuple[str, ...], keys: tuple[int, ...], limit: int
+    ) -> list[Evicted]:
+        """As warehouse/matter_archive.py ``lookup``: most shared keys, then lowest id."""
+        shared: dict[str, int] = {}
+        for k in keys:
+            for i in self.by_key.get(k, ()):
+                if not townships or self.rows[i].block in townships:
+                    shared[i] = shared.get(i, 0) + 1
+        best = sorted(shared, key=lambda i: (-shared[i], i))[:limit]
+        return [self.rows[i] for i in best]
+
+
 @dataclass
 class ClusterState:
     blocks: dict[str, dict[str, MatterState]] = field(default_factory=dict)

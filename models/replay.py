@@ -18,6 +18,7 @@ from typing import Any
 from minqing.config import Config
 from minqing.records import Accepted, Report
 from minqing.regions import Regions
+from models.cluster_state import MemoryArchive
 from models.clustering import EPOCH, Clusterer
 from models.lenient import coerce_report
 from models.risk import make_scorer
@@ -61,12 +62,18 @@ def replay(
     [['at', 'level', 'matter_id', 'report_id', 'risk']]
     """
     clusterer = Clusterer.from_config(config, regions)
+    clusterer.archive = True  # closed matters come back, as in the worker
+    archive = MemoryArchive()
     scorer = make_scorer(config.risk, config.signals)
     cstate, rstate = clusterer.init(), scorer.init()
     for report, raw_at in prepared(reports):
         place = regions.locate(report.region_code, report.region_text)
         item = Accepted(report=report, place=place, receipt="")
         cstate, update = clusterer.update(cstate, item)
+        archive.store(clusterer.take_evicted(cstate))
+        query = clusterer.archive_query(cstate, update)
+        if query is not None:
+            cstate, update = clusterer.revive(cstate, update, archive.lookup(*query))
         rid = report.report_id or ""
         at = report.received_at or cstate.newest or EPOCH
         rstate, score = scorer.update(rstate, update.matter, rid, at, item)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
-from minqing.config import ClusteringConfig
+from minqing.config import ClusteringConfig, Config
 from minqing.records import Accepted, MatterUpdate
 from minqing.regions import Regions
 from models.clustering import Clusterer, ClusterState, Evicted
+from models.replay import replay
 
 T0 = datetime(2024, 5, 1, 8, 0, tzinfo=timezone(timedelta(hours=8)))
 FENGXI = "330681109201"
@@ -125,3 +126,12 @@ def test_without_archive_nothing_is_kept(make_accepted: Make) -> None:
                              received_at=T0 + timedelta(days=days))  # fmt: skip
         state, _ = c.update(state, item)
     assert state.evicted == [] and c.take_evicted(state) == []
+
+
+def test_replay_revives_too(config: Config, regions: Regions) -> None:
+    rows = [{"report_id": rid, "informant_id": f"i-{rid}", "region_code": FENGXI,
+             "category": "environment", "received_at": (T0 + timedelta(days=d)).isoformat(), **t}
+            for rid, d, t in (("a", 0, POLLUTION), ("b", 2, POLLUTION_AGAIN),
+                              ("w", 100, WAGES), ("c", 120, POLLUTION_AGAIN))]  # fmt: skip
+    out = {o["report_id"]: o["matter_id"] for o in replay(rows, config, regions)}
+    assert out["a"] == out["b"] == out["c"] != out["w"]
