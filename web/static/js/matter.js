@@ -6,6 +6,8 @@
   var id = new URLSearchParams(location.search).get('id') || '';
   var matter = null, names = {}, current = null;
   var UNITS = ['镇街综治中心', '自然资源和规划局', '住房和城乡建设局', '人力资源和社会保障局', '生态环境分局', '市场监督管理局', '公安局', '人民法院', '司法局', '信访局'];
+  // Incident kinds are the signal codes (records.Outcome.incident_kind), offered as suggestions.
+  var SIGNALS = Object.keys(MQ.boot.signals || {});
   var ACTIONS = {
     acknowledge: { on: 'alert', fields: [['note', 'textarea', false, 'note']] },
     // Bodies follow producers/alerts_api.py as far as it is visible: {note, lead_unit, leaders}.
@@ -20,8 +22,9 @@
     // move-out {report_id, reason} per ticked report (api.js).
     merge: { on: 'matter', fields: [['other', 'text', true, 'into'], ['reason', 'textarea', true, 'reason']] },
     split: { on: 'matter', fields: [['report_ids', 'reports', true, 'split_pick'], ['reason', 'textarea', true, 'reason']] },
-    outcome: { on: 'matter', fields: [['outcome', 'select', true, 'outcome', ['resolved_on_site', 'mediated', 'escalated', 'petitioned', 'mass_incident', 'unresolved'], 'o_'],
-      ['satisfaction', 'select', false, 'satisfaction', ['unknown', 'satisfied', 'basically', 'unsatisfied'], 's_'], ['note', 'textarea', false, 'note']] }
+    // Body follows producers/outcomes_api.py OutcomeIn; the time is required for an incident.
+    outcome: { on: 'matter', fields: [['outcome', 'select', true, 'outcome', ['incident', 'resolved', 'nothing'], 'o_'],
+      ['incident_kind', 'text', false, 'incident_kind', SIGNALS], ['t_incident', 'datetime', false, 't_incident'], ['note', 'textarea', false, 'note']] }
   };
 
   function stat(label, value) { return el('div', { cls: 'kpi' }, [el('b', { text: String(value) }), el('span', { text: t(label) })]); }
@@ -92,7 +95,8 @@
       return el('fieldset', { cls: 'checks' }, [el('legend', { text: t(f[3]) })].concat((matter.reports || []).map(function (r) {
         return el('label', {}, [el('input', { type: 'checkbox', name: key, value: r.report_id }), el('span', { text: MQ.time(r.received_at) + ' ' + r.title })]);
       })));
-    } else input = el('input', { id: 'x_' + key, name: key, required: f[2], maxlength: 200, list: f[4] ? 'x_' + key + '_list' : null });
+    } else if (kind === 'datetime') input = el('input', { id: 'x_' + key, name: key, type: 'datetime-local', required: f[2] });
+    else input = el('input', { id: 'x_' + key, name: key, required: f[2], maxlength: 200, list: f[4] ? 'x_' + key + '_list' : null });
     var list = kind === 'text' && f[4] ? el('datalist', { id: 'x_' + key + '_list' }, f[4].map(function (v) { return el('option', { value: v }); })) : null;
     return el('div', { cls: 'field' }, [el('label', { for: 'x_' + key, text: t(f[3]) + (f[2] ? ' *' : '') }), input, list]);
   }
@@ -113,7 +117,9 @@
         ok = ok && out[f[0]].length > 0;
       } else {
         var v = $('#x_' + f[0]).value.trim();
-        out[f[0]] = f[0] === 'hours' ? Number(v) : f[0] === 'satisfied' ? v === 'yes' : f[1] === 'list' ? v.split(/[,，、\s]+/).filter(Boolean) : v;
+        // datetime-local is the browser's local time; the API wants an offset, so send UTC.
+        out[f[0]] = f[0] === 'hours' ? Number(v) : f[0] === 'satisfied' ? v === 'yes' : f[1] === 'list' ? v.split(/[,，、\s]+/).filter(Boolean)
+          : f[1] === 'datetime' ? (v ? new Date(v).toISOString() : null) : v;
         ok = ok && (!f[2] || v !== '');
       }
     });
