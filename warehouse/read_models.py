@@ -9,7 +9,8 @@ every insert into the base table (and once from what is already there).
 Most only narrow the search: lookups take the ids from a read model and then read
 the base table FINAL by primary key, so a result is exactly what the base table
 says. ``matters_by_time`` carries the matters list's columns too, so that list is
-read from it alone (the newest version per matter), with no second pass. The time-ordered copies keep every column their queries (and region scope)
+read from it alone (the newest version per matter), with no second pass. The
+time-ordered copies keep every column their queries (and region scope)
 filter on, and are ReplacingMergeTree on the same versions, so a query over one
 counts what the same query over the base table counts.
 Statements run on ClickHouse 18.16 and chdb 26; ``{db}`` is the database.
