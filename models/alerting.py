@@ -112,9 +112,14 @@ class AlertPolicy:
         return state, out
 
     def _advance(self, state: AlertState, at: datetime) -> None:
-        if state.newest is not None and at <= state.newest:
+        before = state.newest
+        if before is not None and at <= before:
             return
         state.newest = at
+        # The sweep reads every open alert; with a retention of days, once per hour of event
+        # time is enough, and it depends on event times only, so a replay sweeps alike.
+        if before is not None and _hour(before) == _hour(at):
+            return
         for mid in [mid for mid, a in state.open.items() if a.last_seen < at - self._retain]:
             del state.open[mid]
 
@@ -135,6 +140,10 @@ class AlertPolicy:
             "explanation": score.explanation, "updated_at": score.scored_at,
         })  # fmt: skip
         return AlertOut(alert=alert, event=_event(alert, "level_changed", f"{old.level}->{level}"))
+
+
+def _hour(at: datetime) -> int:
+    return int(at.timestamp() // 3600)
 
 
 def _event(alert: Alert, kind: str, note: str) -> AlertEvent:
