@@ -245,4 +245,19 @@ CREATE TABLE IF NOT EXISTS minqing.matter_corrections_local (
 CREATE TABLE IF NOT EXISTS minqing.matter_corrections AS minqing.matter_corrections_local
 ENGINE = Distributed(minqing, minqing, matter_corrections_local, cityHash64(correction_id));
 
-INSERT INTO minqing.schema_migrations_local (version, note) VALUES (1, 'cluster schema'), (3, 'cluster schema'), (4, 'cluster schema'), (5, 'cluster schema'), (6, 'cluster schema'), (7, 'cluster schema');
+CREATE TABLE IF NOT EXISTS minqing.matter_archive_local (
+    matter_id String, version UInt64, township String, county Nullable(String),
+    last_seen DateTime('UTC'), aliases Array(String), keys Array(UInt64), state String, ingested_at DateTime('UTC') DEFAULT now()
+) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/minqing/matter_archive', '{replica}', version) ORDER BY matter_id;
+
+CREATE TABLE IF NOT EXISTS minqing.matter_archive AS minqing.matter_archive_local
+ENGINE = Distributed(minqing, minqing, matter_archive_local, cityHash64(matter_id));
+
+CREATE TABLE IF NOT EXISTS minqing.matter_archive_keys_local (
+    key UInt64, township String, matter_id String, version UInt64
+) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/minqing/matter_archive_keys', '{replica}', version) ORDER BY (key, township, matter_id);
+
+CREATE TABLE IF NOT EXISTS minqing.matter_archive_keys AS minqing.matter_archive_keys_local
+ENGINE = Distributed(minqing, minqing, matter_archive_keys_local, cityHash64(key));
+
+INSERT INTO minqing.schema_migrations_local (version, note) VALUES (1, 'cluster schema'), (3, 'cluster schema'), (4, 'cluster schema'), (5, 'cluster schema'), (6, 'cluster schema'), (7, 'cluster schema'), (8, 'cluster schema');
