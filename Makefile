@@ -35,7 +35,7 @@ run: setup
 	$(BIN)/minqing up --demo
 
 test: setup debs
-	$(BIN)/python -m pytest -q -m "not chaos"
+	$(BIN)/python -m pytest -q -m "not chaos" --durations=25
 
 # Every fault scenario at full length (a 60 s ClickHouse outage, broker restarts, kill -9);
 # make test runs their quick variants.
