@@ -203,7 +203,8 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str]) -> dict[str, Any]:
+def cli(argv: list[str]) -> dict[str, Any]:
+    """`python -m bench.pipeline ...` (bench.run calls `run`, which has no main)."""
     args = _parser().parse_args(argv)
     extra = dict(kv.split("=", 1) for kv in args.set)
     if args.profile:
@@ -226,4 +227,4 @@ def main(argv: list[str]) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    sys.stdout.write(json.dumps(main(sys.argv[1:]), indent=1) + "\n")
+    sys.stdout.write(json.dumps(cli(sys.argv[1:]), indent=1) + "\n")

@@ -95,13 +95,19 @@ def lifecycle_mounted(base: str) -> bool:
     return any(p.endswith("/acknowledge") for p in paths)
 
 
-def test_acknowledge_shows_under_the_receipt(ui_stack: UiStack, phone: Any, desk: Any) -> None:
+def open_action(ui_stack: UiStack, desk: Any, act: str) -> Any:
+    """The first test's matter page, signed in, with the dialog of ``act`` open."""
     if "matter_id" not in STATE:
-        pytest.skip("needs the alert of the previous test")
+        pytest.skip("needs the alert of the first test")
     sign_in(desk, ui_stack)
     page = desk.new_page()
     page.goto(f"{ui_stack.base}/matter?id={STATE['matter_id']}")
-    page.locator("#actions button[data-act=acknowledge]").click()
+    page.locator(f"#actions button[data-act={act}]").click()
+    return page
+
+
+def test_acknowledge_shows_under_the_receipt(ui_stack: UiStack, phone: Any, desk: Any) -> None:
+    page = open_action(ui_stack, desk, "acknowledge")
     page.fill("#x_note", "已电话联系枫桥镇综治中心")
     # The acting person is the signed-in analyst, shown in the dialog, not typed.
     expect(page.locator("#dlg_fields")).to_contain_text(ui_stack.account()["username"])
@@ -122,12 +128,7 @@ def test_acknowledge_shows_under_the_receipt(ui_stack: UiStack, phone: Any, desk
 
 def test_outcome_recorded_from_the_matter_page(ui_stack: UiStack, desk: Any) -> None:
     """The outcome dialog sends what the API takes: an incident with its kind and time."""
-    if "matter_id" not in STATE:
-        pytest.skip("needs the alert of the first test")
-    sign_in(desk, ui_stack)
-    page = desk.new_page()
-    page.goto(f"{ui_stack.base}/matter?id={STATE['matter_id']}")
-    page.locator("#actions button[data-act=outcome]").click()
+    page = open_action(ui_stack, desk, "outcome")
     page.select_option("#x_outcome", "incident")
     page.fill("#x_incident_kind", "gathering")
     page.fill("#x_t_incident", "2026-11-20T09:30")
