@@ -28,7 +28,7 @@ from producers.alerts_api import Publisher, error
 from producers.auth import Principal, require
 from producers.auth.deps import deny, record
 from warehouse import corrections
-from warehouse.backend import Backend
+from warehouse.backend import Backend, Row
 from warehouse.scope import visible_matter
 
 log = logging.getLogger(__name__)
@@ -91,38 +91,40 @@ def corrections_router(backend: Backend, publisher: Publisher,
             return got
         if got.other == matter_id:
             return field_error(422, "other", "must be another matter", "须为另一个事项")
-        refused = _known(backend, matter_id) or _visible(backend, request, who, got.other)
+        place = _place(backend, matter_id)
+        if isinstance(place, JSONResponse):
+            return place
+        refused = _visible(backend, request, who, got.other)
         if refused is not None:
             return refused
         c = _new(clock(), who, kind="merge", matter_id=matter_id, other=got.other,
                  reason=got.reason)  # fmt: skip
-        return send(request, who, c)
+        return send(request, who, c, place)
 
     @api.post("/matters/{matter_id}/move-out", status_code=202, dependencies=office)
     def move_out(matter_id: str, body: Json, who: Office, request: Request) -> Any:
         got = parse(MoveOutIn, body)
         if isinstance(got, JSONResponse):
             return got
-        refused = _known(backend, matter_id)
-        if refused is not None:
-            return refused
+        place = _place(backend, matter_id)
+        if isinstance(place, JSONResponse):
+            return place
         if corrections.report_matter(backend, got.report_id) != matter_id:
             return field_error(422, "report_id", "is not a report of this matter",
                                "不是该事项的报告")  # fmt: skip
         c = _new(clock(), who, kind="move_out", matter_id=matter_id, report_id=got.report_id,
                  reason=got.reason)  # fmt: skip
-        return send(request, who, c)
+        return send(request, who, c, place)
 
     _outcome_route(api, backend)
     return api
 
 
-Send = Callable[[Request, Principal, Correction], dict[str, str]]
+Send = Callable[[Request, Principal, Correction, Row], dict[str, str]]
 
 
 def _sender(backend: Backend, publisher: Publisher) -> Send:
-    def send(request: Request, who: Principal, c: Correction) -> dict[str, str]:
-        place = corrections.matter_place(backend, c.matter_id) or {}
+    def send(request: Request, who: Principal, c: Correction, place: Row) -> dict[str, str]:
         key = place.get("township") or place.get("county") or "-"
         corrections.record(backend, c)  # the request, recorded even if the broker is down
         record(request, who, f"correction:{c.kind}", c.matter_id, correction_id=c.correction_id,
@@ -141,10 +143,10 @@ def _new(at: datetime, who: Principal, **fields: Any) -> Correction:
                       at=at.replace(microsecond=0), **fields)  # fmt: skip
 
 
-def _known(backend: Backend, matter_id: str) -> JSONResponse | None:
-    if corrections.matter_place(backend, matter_id) is None:
-        return error(404, "no such matter", "未找到该事项")
-    return None
+def _place(backend: Backend, matter_id: str) -> Row | JSONResponse:
+    """The matter's township and county (its messages' key), or 404 when unknown."""
+    place = corrections.matter_place(backend, matter_id)
+    return error(404, "no such matter", "未找到该事项") if place is None else place
 
 
 def _visible(backend: Backend, request: Request, who: Principal,
