@@ -27,6 +27,7 @@ from minqing.records import Correction
 from producers.alerts_api import Publisher, error
 from producers.auth import Principal, require
 from producers.auth.deps import deny, record
+from streams.topics import partition_key
 from warehouse import corrections
 from warehouse.backend import Backend, Row
 from warehouse.scope import visible_matter
@@ -125,11 +126,10 @@ Send = Callable[[Request, Principal, Correction, Row], dict[str, str]]
 
 def _sender(backend: Backend, publisher: Publisher) -> Send:
     def send(request: Request, who: Principal, c: Correction, place: Row) -> dict[str, str]:
-        key = place.get("township") or place.get("county") or "-"
         corrections.record(backend, c)  # the request, recorded even if the broker is down
         record(request, who, f"correction:{c.kind}", c.matter_id, correction_id=c.correction_id,
                other=c.other, report_id=c.report_id, reason=c.reason)  # fmt: skip
-        publisher.publish(str(key).encode(), c.to_bytes())
+        publisher.publish(partition_key(place["township"], place["county"]), c.to_bytes())
         log.info("correction %s queued: %s %s", c.correction_id, c.kind, c.matter_id)
         return {"correction_id": c.correction_id, "status": "queued",
                 "outcome_url": f"/api/v1/corrections/{c.correction_id}"}  # fmt: skip

@@ -18,7 +18,7 @@ from minqing.settings import Settings
 from minqing.validation import explain
 from streams import corrections
 from streams.pipeline import Pipeline
-from streams.topics import Topics
+from streams.topics import Topics, partition_key
 from streams.validate import dead_letter
 from streams.window import Window
 
@@ -46,8 +46,7 @@ def parse(cls: type[Record], raw: bytes, topic: str) -> Any:
 
 
 def place_key(item: Accepted) -> bytes:
-    place = item.place
-    return (place.township or place.county or "-").encode()
+    return partition_key(item.place.township, item.place.county)
 
 
 def register(app: faust.App, t: Topics, pipe: Pipeline) -> None:

@@ -27,7 +27,7 @@ from minqing.records import Accepted, Correction, DeadLetter, Matter, MatterUpda
 from minqing.validation import explain
 from models.cluster_ops import Applied
 from streams.pipeline import Pipeline
-from streams.topics import CORRECTIONS, RAW, Topics
+from streams.topics import CORRECTIONS, RAW, Topics, partition_key
 from streams.validate import dead_letter
 from streams.window import Window
 
@@ -41,7 +41,7 @@ def corrections_topic(app: faust.App, prefix: str = "") -> faust.TopicT:
 
 def matter_key(m: Matter) -> bytes:
     """The partition key of a matter's messages: its place, as reports are keyed."""
-    return (m.township or m.county or "-").encode()
+    return partition_key(m.township, m.county)
 
 
 def register(app: faust.App, t: Topics, pipe: Pipeline, window: Window) -> Any:

@@ -26,6 +26,16 @@ CORRECTIONS = "matter_corrections"
 ALL = (RAW, VALID, DLQ, MATTERS, RISK, ALERTS, ALERT_ACTIONS, CORRECTIONS)
 
 
+def partition_key(township: str | None, county: str | None) -> bytes:
+    """The key of a place's messages: township, else county, else "-", so that every
+    report, matter and correction of one place lands on the partition holding its state.
+
+    >>> partition_key("330681101", "330681"), partition_key(None, None)
+    (b'330681101', b'-')
+    """
+    return (township or county or "-").encode()
+
+
 def create_topics(
     bootstrap: str,
     partitions: int,
