@@ -27,6 +27,7 @@ from producers.simulator import SimConfig, simulate
 from streams.broker import LocalBroker
 from streams.pipeline import Pipeline
 from streams.topics import RAW, create_topics
+from tests.chaos.rig import QUICK_SESSION_TIMEOUT
 from tests.conftest_clickhouse import ClickHouseServer
 from warehouse.backend import Backend, connect
 from warehouse.migrations import migrate
@@ -85,7 +86,9 @@ def worker_env(broker: LocalBroker, clickhouse_server: ClickHouseServer,
     env = {k: v for k, v in os.environ.items() if not k.startswith("MINQING_")}
     env.update(MINQING_KAFKA_BOOTSTRAP=broker.bootstrap, MINQING_APP_ID=f"restart-{db}",
                MINQING_WAREHOUSE_URL=clickhouse_server.url(db),
-               MINQING_DATA_DIR=str(tmp_path / "data"))  # fmt: skip
+               MINQING_DATA_DIR=str(tmp_path / "data"),
+               # The killed member's partitions are only handed on once its session expires.
+               BROKER_SESSION_TIMEOUT=QUICK_SESSION_TIMEOUT)  # fmt: skip
     backend = connect(Settings(warehouse_url=clickhouse_server.url(db)))
     migrate(backend)
     create_topics(broker.bootstrap, 1, 1)
