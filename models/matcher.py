@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -110,29 +111,50 @@ def _weights_at(q: Vec, idx: npt.NDArray[np.int32]) -> Val:
     return out
 
 
+class TextBlock(NamedTuple):
+    """One matter's vectors as the matcher compares them, concatenated once per change: the
+    title sum, the newest titles, then the content sum shifted past the title space."""
+
+    idx: npt.NDArray[np.int32]
+    val: Val
+    lengths: list[int]
+    tnorm: float
+    cnorm: float
+
+
+def text_block(m: MatterState) -> TextBlock:
+    """``m``'s block, cached on the matter until it changes (``MatterState.add`` clears it)."""
+    if m.text_block is None:
+        vecs = [m.tsum, *(x.tvec() for x in m.members[-RECENT_TITLES:]), m.csum]
+        idx = np.concatenate([v.idx for v in vecs])
+        idx[idx.size - m.csum.idx.size :] += SHIFT
+        m.text_block = TextBlock(idx, np.concatenate([v.val for v in vecs]),
+                                 [v.idx.size for v in vecs], m.tnorm, m.cnorm)  # fmt: skip
+    block: TextBlock = m.text_block
+    return block
+
+
 def text_cosines(r: Report, matters: Sequence[MatterState]) -> tuple[list[float], ...]:
     """Per matter: title cosine to the sum of its titles, the best to its newest titles, and
     content cosine to the sum of its contents; in one vectorised pass (the content space is
     shifted past the title space, so one query holds both)."""
-    recent = [m.members[-RECENT_TITLES:] for m in matters]
-    vecs = [m.tsum for m in matters] + [x.tvec() for ms in recent for x in ms]
-    n_title = len(vecs)
-    vecs += [m.csum for m in matters]
-    norms = [m.tnorm for m in matters] + [1.0] * (n_title - len(matters))
-    norms += [m.cnorm for m in matters]
-    lengths = [v.idx.size for v in vecs]
-    idx = np.concatenate([v.idx for v in vecs])
-    idx[sum(lengths[:n_title]) :] += SHIFT
-    # The content space is shifted past the title space, so one query holds both.
-    q_idx = np.concatenate((r.tvec.idx, r.cvec.idx + SHIFT))
-    q = Vec(q_idx, np.concatenate((r.tvec.val, r.cvec.val)))
-    products = _weights_at(q, idx) * np.concatenate([v.val for v in vecs])
-    dots = np.bincount(np.repeat(np.arange(len(vecs)), lengths), products, len(vecs))
-    sims = dots / np.maximum(np.asarray(norms, dtype=np.float64), 1e-12)
-    n = len(matters)
-    starts = np.array([n] + [len(ms) for ms in recent[:-1]]).cumsum()
-    best = np.maximum.reduceat(sims[:n_title], starts)
-    return sims[:n].tolist(), best.tolist(), sims[n_title:].tolist()
+    blocks = [text_block(m) for m in matters]
+    lengths = [n for b in blocks for n in b.lengths]
+    q = Vec(
+        np.concatenate((r.tvec.idx, r.cvec.idx + SHIFT)), np.concatenate((r.tvec.val, r.cvec.val))
+    )
+    products = _weights_at(q, np.concatenate([b.idx for b in blocks])) * np.concatenate(
+        [b.val for b in blocks]
+    )
+    dots = np.bincount(np.repeat(np.arange(len(lengths)), lengths), products, len(lengths)).tolist()
+    tc, tm, cc, at = [], [], [], 0
+    for b in blocks:
+        end = at + len(b.lengths) - 1
+        tc.append(dots[at] / max(b.tnorm, 1e-12))
+        tm.append(max(dots[at + 1 : end]))
+        cc.append(dots[end] / max(b.cnorm, 1e-12))
+        at = end + 1
+    return tc, tm, cc
 
 
 def feature_matrix(r: Report, matters: Sequence[MatterState]) -> npt.NDArray[np.float64]:

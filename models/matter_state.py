@@ -122,10 +122,13 @@ class MatterState:
     cnorm: float = field(default=0.0, compare=False)
     last_ts: float = field(default=0.0, compare=False)
     rep_vec: Vec | None = field(default=None, compare=False, repr=False)
+    # The matcher's text block (models/matcher.py), built when first compared after a change.
+    text_block: Any = field(default=None, compare=False, repr=False)
 
     def add(self, m: Member, tvec: Vec, cvec: Vec) -> None:
         """Count one more member (its vectors given, as the caller has them already)."""
         m._tvec = tvec
+        self.text_block = None
         self.version += 1
         self.members.append(m)
         self.first_at, self.last_at = min(self.first_at, m.at), max(self.last_at, m.at)
