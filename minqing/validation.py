@@ -55,20 +55,33 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
-def explain(err: ValidationError) -> list[FieldError]:
-    """One bilingual message per invalid field."""
+def explain(err: ValidationError, names: dict[str, str] | None = None,
+            pattern_zh: str | None = None) -> list[FieldError]:  # fmt: skip
+    """One bilingual message per invalid field; ``names`` and ``pattern_zh`` word the Chinese
+    for bodies other than a report (their field names, what their patterns mean).
+
+    >>> from pydantic import BaseModel, Field
+    >>> class Ask(BaseModel):
+    ...     reason: str = Field(min_length=1)
+    >>> try:
+    ...     Ask.model_validate({"reason": ""})
+    ... except ValidationError as e:
+    ...     explain(e, {"reason": "理由"})[0].message_zh
+    '理由不能为空'
+    """
+    zh_names = FIELD_ZH if names is None else names
     out: list[FieldError] = []
     for e in err.errors():
         field = _field_name(tuple(e["loc"]))
         top = field.split(".")[0]
-        zh_field = FIELD_ZH.get(top, top)
         zh = TYPE_ZH.get(e["type"], "无效")
+        if pattern_zh is not None and e["type"] == "string_pattern_mismatch":
+            zh = pattern_zh
         limit = (e.get("ctx") or {}).get("max_length")
         if limit is not None:
             zh = f"过长（最多{limit}个字符）"
-        out.append(
-            FieldError(field=field, message_en=f"{field}: {e['msg']}", message_zh=f"{zh_field}{zh}")
-        )
+        out.append(FieldError(field=field, message_en=f"{field}: {e['msg']}",
+                              message_zh=f"{zh_names.get(top, top)}{zh}"))  # fmt: skip
     return out
 
 

@@ -24,6 +24,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from minqing.records import Correction
+from minqing.validation import explain
 from producers.alerts_api import Publisher, error
 from producers.auth import Principal, require
 from producers.auth.deps import deny, record
@@ -62,19 +63,11 @@ def parse(cls: type[M], body: Any) -> M | JSONResponse:
     try:
         return cls.model_validate(body if isinstance(body, dict) else {})
     except ValidationError as e:
-        errors = [_one(err) for err in e.errors()]
+        errors = [x.model_dump() for x in explain(e, FIELD_ZH, pattern_zh="格式无效")]
         first = errors[0]
         return JSONResponse({"message_en": first["message_en"],
                              "message_zh": first["message_zh"], "errors": errors},
                             status_code=422)  # fmt: skip
-
-
-def _one(err: Any) -> dict[str, str]:
-    field = ".".join(str(p) for p in err["loc"]) or "body"
-    zh = {"missing": "为必填项", "string_too_short": "不能为空", "string_too_long": "过长",
-          "string_pattern_mismatch": "格式无效"}.get(err["type"], "无效")  # fmt: skip
-    return {"field": field, "message_en": f"{field}: {err['msg']}",
-            "message_zh": f"{FIELD_ZH.get(field, field)}{zh}"}  # fmt: skip
 
 
 def corrections_router(backend: Backend, publisher: Publisher,

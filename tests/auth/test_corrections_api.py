@@ -121,7 +121,7 @@ def test_only_the_office_corrects(rig: Rig, role: str) -> None:
         ("merge", {"other": "M-red", "reason": REASON}, "other", "另一事项编号须为另一个事项"),
         ("merge", {"other": "M-red2", "reason": ""}, "reason", "理由不能为空"),
         ("merge", {"other": "M red2", "reason": REASON}, "other", "另一事项编号格式无效"),
-        ("merge", {"other": "M-red2", "reason": "长" * 501}, "reason", "理由过长"),
+        ("merge", {"other": "M-red2", "reason": "长" * 501}, "reason", "理由过长（最多500个字符）"),
         ("move-out", {"reason": REASON}, "report_id", "报告编号为必填项"),
         ("move-out", {"report_id": "M-yel-r0", "reason": REASON}, "report_id",
          "报告编号不是该事项的报告"),
