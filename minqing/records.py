@@ -129,8 +129,9 @@ class MatterUpdate(Record):
     matter: Matter
     similarity: float
     new_matter: bool
-    # Set when an analyst's correction made this version (streams/corrections.py):
-    # the matter ids merged into this one, and the correction's id.
+    # The matter ids merged into this one by this version: by the clusterer (a report
+    # bridged two matters, or revived a closed one) or by an analyst's correction
+    # (streams/corrections.py, which also sets the correction's id). Their alerts close.
     merged_from: list[str] = Field(default_factory=list)
     correction_id: str = ""
 
@@ -154,6 +155,7 @@ class Scored(Record):
 
     matter: Matter
     score: RiskScore
+    merged_from: list[str] = Field(default_factory=list)  # as MatterUpdate.merged_from
 
 
 class Alert(Record):
@@ -285,6 +287,8 @@ class MatterSeen(Record):
     n_reports: int
     signals: list[str] = Field(default_factory=list)
     last_seen: datetime
+    # The matters merged into this one by this version: their open alerts close.
+    merged_from: list[str] = Field(default_factory=list)
 
 
 class AlertTransition(Record):

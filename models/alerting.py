@@ -11,6 +11,7 @@ reflects (an at-least-once redelivery) are ignored.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -91,8 +92,12 @@ class AlertPolicy:
     def init(self) -> AlertState:
         return AlertState()
 
-    def update(self, state: AlertState, score: RiskScore,
-               matter: Matter) -> tuple[AlertState, AlertOut | None]:  # fmt: skip
+    def update(self, state: AlertState, score: RiskScore, matter: Matter,
+               merged_from: Sequence[str] = ()) -> tuple[AlertState, AlertOut | None]:  # fmt: skip
+        """``merged_from``: matters merged into ``matter``; their alerts are forgotten here
+        (the lifecycle closes them), so ``matter`` keeps or raises the one open alert."""
+        for gone in merged_from:
+            state.open.pop(gone, None)
         self._advance(state, matter.last_seen)
         current = state.open.get(matter.matter_id)
         if current is None:

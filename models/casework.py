@@ -2,8 +2,9 @@
 
 ``update(state, AlertingInput) -> (state, CaseOut)``: an alert from the alert
 policy opens (or updates the level of) the case and routes it; a person's action
-moves it through the lifecycle; a grown matter may reopen it; a tick escalates
-it when a deadline has passed. The output says what to record (events,
+moves it through the lifecycle; a grown matter may reopen it; a grown matter
+that absorbed this case's matter (``MatterSeen.merged_from``) closes it; a tick
+escalates it when a deadline has passed. The output says what to record (events,
 transitions, the alert row, the snapshot) and whom to tell (notices).
 """
 
@@ -104,12 +105,25 @@ class CaseModel:
     def _on_matter(self, state: CaseState, seen: MatterSeen) -> tuple[CaseState, CaseOut]:
         if state.status == "none":
             return state, CaseOut()
+        if state.matter_id != seen.matter_id:
+            return self._on_merged(state, seen)
         before = state.status
         new, ev = lifecycle.reopen_on_reports(state, seen)
         res = CaseOut(changed=new is not state)
         if ev is not None:
             self._after(before, new, ev, "reopen", res)
         return new, res
+
+    def _on_merged(self, state: CaseState, seen: MatterSeen) -> tuple[CaseState, CaseOut]:
+        """This case's matter was merged into ``seen``'s: close its alert, quietly (whoever
+        was told about it hears of the matter through the surviving matter's alert)."""
+        if state.matter_id not in seen.merged_from:
+            return state, CaseOut()
+        new, ev = lifecycle.close_merged(state, seen.matter_id, seen.last_seen)
+        if ev is None:
+            return state, CaseOut()
+        row = self._row(new, ev, "merge", state.status)
+        return new, CaseOut(events=[ev], transitions=[row], changed=True, ended=True)
 
     def _on_action(self, state: CaseState, act: AlertAction) -> tuple[CaseState, CaseOut]:
         if state.status == "none":

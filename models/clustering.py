@@ -14,6 +14,8 @@
    report with no place) is joined; otherwise a new matter opens.
 6. Any other candidate at ``merge_threshold`` or above is the same matter as
    well: the report bridges them and they merge (the older matter's id survives).
+   ``MatterUpdate.merged_from`` names the ids merged away, so alerts close theirs and
+   the warehouse re-points their reports (streams/agents.py, streams/alerting.py).
 
 ``MatterUpdate.similarity`` is that probability for the matter joined, or the
 best one that fell short for a new matter (0.0 with no candidate). Analyst
@@ -24,7 +26,8 @@ Closed matters come back (issue 3): with ``archive`` on, evicted matters are kep
 A report that opened a new matter is then compared with the archived matters the
 worker fetched by ``archive_query`` (its blocks and keys: a bounded look-up); the best
 one at the join threshold comes back with its old id and takes the report (``revive``),
-so alerts and history continue and the return is a repeat of the old matter.
+so alerts and history continue and the return is a repeat of the old matter; the matter
+the report had just opened is merged into it (named in ``merged_from``).
 """
 
 from __future__ import annotations
@@ -124,9 +127,10 @@ class Clusterer:
         r = self.read(state, item, key)
         candidates = self.candidates(state, r)
         probs = self.matcher.probabilities(feature_matrix(r, candidates), bool(r.block))
-        matter, p, new = self._place(state, r, item, candidates, probs)
+        matter, p, new, merged = self._place(state, r, item, candidates, probs)
         return state, MatterUpdate(accepted=item, matter=matter.snapshot(),
-                                   similarity=round(p, 6), new_matter=new)  # fmt: skip
+                                   similarity=round(p, 6), new_matter=new,
+                                   merged_from=merged)  # fmt: skip
 
     def read(self, state: ClusterState, item: Accepted, key: str) -> Report:
         """Move the clock to the report's time (evicting the idle) and read the report."""
@@ -160,24 +164,26 @@ class Clusterer:
     def _place(
         self, state: ClusterState, r: Report, item: Accepted, candidates: list[MatterState],
         probs: Probs,
-    ) -> tuple[MatterState, float, bool]:  # fmt: skip
-        """Join the best candidate (merging any it bridges to) or open a new matter."""
+    ) -> tuple[MatterState, float, bool, list[str]]:  # fmt: skip
+        """Join the best candidate (merging any it bridges to) or open a new matter; also
+        the ids merged away (``MatterUpdate.merged_from``)."""
         member = member_of(r, item.report.title, list(item.report.signals))
         order = np.argsort(-probs, kind="stable")
         best = float(probs[order[0]]) if len(order) else 0.0
         if best < (self.cfg.match_threshold if r.block else self.cfg.match_threshold_unplaced):
             matter = new_matter(member, r.block, r.county, r.tvec, r.cvec)
             state.put(matter)
-            return matter, best, True
+            return matter, best, True, []
         matter = candidates[int(order[0])]
         matter.add(member, r.tvec, r.cvec)
         state.touch(matter, r.key, r.keys)
         if r.block and not matter.block:
             relocate(state, matter, r.block)
+        merged: list[str] = []
         for i in order[1:]:
             if probs[i] >= self.cfg.merge_threshold:
-                matter = absorb_into(state, matter, candidates[int(i)])
-        return matter, best, False
+                matter = _absorb(state, matter, candidates[int(i)], merged)
+        return matter, best, False, merged
 
     def take_evicted(self, state: ClusterState) -> list[Evicted]:
         """Matters evicted since the last call (with ``archive`` on), for the warehouse."""
@@ -217,8 +223,23 @@ class Clusterer:
         p = float(probs[best])
         if p < (self.cfg.match_threshold if r.block else self.cfg.match_threshold_unplaced):
             return state, update
-        matter = absorb_into(state, state.restore(cands[best]), fresh)
+        merged = list(update.merged_from)
+        matter = _absorb(state, state.restore(cands[best]), fresh, merged)
         log.info("matter %s revived by report %s (p=%.3f) / 已关闭事项 %s 因新报告重新打开",
                  matter.matter_id, r.key, p, matter.matter_id)  # fmt: skip
         return state, MatterUpdate(accepted=update.accepted, matter=matter.snapshot(),
-                                   similarity=round(p, 6), new_matter=False)  # fmt: skip
+                                   similarity=round(p, 6), new_matter=False,
+                                   merged_from=merged)  # fmt: skip
+
+
+def _absorb(state: ClusterState, a: MatterState, b: MatterState, merged: list[str]) -> MatterState:
+    """``absorb_into``, appending the id it merged away (if any) to ``merged``.
+
+    Which id survives is ``absorb_into``'s rule (the older), so the joined matter may be the
+    one that goes; matters an analyst kept apart stay two, and nothing is appended.
+    """
+    keep = absorb_into(state, a, b)
+    gone = b if keep is a else a
+    if gone is not keep and state.matter(gone.matter_id) is keep:
+        merged.append(gone.matter_id)
+    return keep

@@ -4,7 +4,9 @@ raised -> acknowledged -> assigned -> in_progress -> resolved -> followed_up -> 
 and reopened (which then needs acknowledging again) from resolved, followed_up or
 closed: by a person, or automatically when new reports join a resolved matter
 or the follow-up visit (回访) finds the reporter unsatisfied. Assigning also counts
-as acknowledging. Every transition returns the AlertEvent that records it.
+as acknowledging. Every transition returns the AlertEvent that records it. When its
+matter is merged into another, an open alert closes for good (``close_merged``, event
+"merged"): the other matter's alert goes on for both.
 
 >>> from datetime import datetime, timezone
 >>> t = datetime(2024, 5, 1, 8, 0, tzinfo=timezone.utc)
@@ -100,6 +102,7 @@ class CaseState(BaseModel):
     resolved_version: int = 0
     reopens: int = 0
     satisfied: bool | None = None
+    merged_into: str = ""  # closed because the matter was merged into this one
 
     def to_json(self) -> str:
         return dump_state("case", self.model_dump(mode="json"))
@@ -142,6 +145,9 @@ def transition(
 ) -> tuple[CaseState, AlertEvent]:  # fmt: skip
     """The state after a person's (or the system's) action, and its event; AlertError if illegal."""
     check(state.status, action)
+    if state.merged_into:  # its alert goes on in the other matter's file, not here
+        raise AlertError(f"the matter was merged into {state.merged_into} / "
+                         f"该事项已并入事项 {state.merged_into}，请在该事项上办理")  # fmt: skip
     require(action, note, assignment, satisfied)
     new = state.model_copy(deep=True)
     new.status = TARGET[action]
@@ -187,7 +193,7 @@ def reopen_on_reports(state: CaseState, seen: MatterSeen) -> tuple[CaseState, Al
         return state, None
     new = state.model_copy(deep=True)
     new.matter_version = seen.version
-    if new.status not in DONE or seen.version <= new.resolved_version:
+    if new.status not in DONE or seen.version <= new.resolved_version or new.merged_into:
         return new, None
     note = f"new reports joined after resolution ({seen.n_reports} in all) / 办结后又有新反映"
     return transition(new, "reopen", "system", seen.last_seen, note)
@@ -198,3 +204,18 @@ def reopen_if_unsatisfied(state: CaseState, at: datetime) -> tuple[CaseState, Al
     if state.status != "followed_up" or state.satisfied is not False:
         return state, None
     return transition(state, "reopen", "system", at, "follow-up unsatisfied / 回访不满意")
+
+
+def close_merged(state: CaseState, into: str, at: datetime) -> tuple[CaseState, AlertEvent | None]:
+    """Auto-close: the matter was merged into ``into``, whose alert goes on for both.
+
+    Only an open alert closes (a resolved one still has its follow-up visit due); a
+    case closed as merged already is left alone, so a redelivered update does nothing.
+    """
+    if state.status not in OPEN or state.merged_into:
+        return state, None
+    new = state.model_copy(deep=True)
+    new.status, new.closed_at, new.merged_into = "closed", at, into
+    note = (f"merged into matter {into}; the alert continues there / "
+            f"已并入事项 {into}，预警在该事项继续")  # fmt: skip
+    return new, event(new, "merged", at, "system", note)

@@ -79,6 +79,8 @@ def register(app: faust.App, t: Topics, pipe: Pipeline) -> None:
             if not pipe.ready:
                 window.restore(item)
             update = pipe.cluster(item)
+            # Before the report is kept: a crash in between clusters it (and merges) again.
+            await corrections.repoint(pipe, update, window)
             window.keep(item)
             # Keyed by place like reports.valid: a matter's risk and alert state sit on
             # the same partition (and worker) as its clustering state.

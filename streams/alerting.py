@@ -7,6 +7,10 @@ across restarts) re-hydrates it from ``alert_cases`` and ``alerting_snapshots``.
 The agent, the table's only writer, keeps the noise state parsed in memory and
 writes it (table and snapshot) only when an input changed it.
 
+A grown matter's input also closes the open alerts of the matters merged into it
+(``MatterSeen.merged_from``; the lifecycle decides, models/casework.py), each in
+its own case, file and snapshot, without a notification.
+
 Order of effects for each input, so a kill -9 at any point loses nothing and
 sends nothing twice: compute (pure) -> write events, transitions, alert rows,
 suppressions, notifications, then the state snapshots, to the warehouse ->
@@ -114,8 +118,9 @@ class Alerting:
         """Apply one input: state, warehouse, table, deliveries (see the module docstring)."""
         if not self.hydrated:
             await self.hydrate(table)
-        if inp.kind == "matter" and _matter_of(inp).encode() not in table:
-            # Every risk score comes here; only a matter with a case can be reopened by one.
+        if inp.kind == "matter" and not any(m.encode() in table for m in _matters_of(inp)):
+            # Every risk score comes here; only a matter with a case can be reopened (or
+            # closed as merged) by one.
             self.handled += 1
             return
         try:
@@ -134,7 +139,8 @@ class Alerting:
             self.tick_sent_at = None
             self._tick(inp, table, noise, work)
         else:
-            self._case(_matter_of(inp), inp, table, noise, work)
+            for matter_id in _matters_of(inp):
+                self._case(matter_id, inp, table, noise, work)
         await self._digests(work)
         if work.noise_changed:
             body = noise.to_json()
@@ -257,6 +263,12 @@ def _matter_of(inp: AlertingInput) -> str:
     if inp.matter is not None:
         return inp.matter.matter_id
     return inp.action.matter_id if inp.action is not None else ""
+
+
+def _matters_of(inp: AlertingInput) -> list[str]:
+    """The cases an input concerns: its matter's, and those of the matters merged into it."""
+    merged = inp.matter.merged_from if inp.matter is not None else []
+    return [_matter_of(inp), *(m for m in merged if m != _matter_of(inp))]
 
 
 def _rejection(state: CaseState, inp: AlertingInput, why: str) -> AlertTransition:

@@ -9,6 +9,9 @@ applies it through ``Pipeline.correct``, sends the changed matters on to
 warehouse and records the verdict there, in that order: a crash before the
 verdict is written makes the redelivered correction apply again; after it, a
 refold re-applies it and the redelivery is skipped as applied already.
+
+The clusterer merges matters too (a report bridging two; ``merged_from`` on its
+update): the cluster agent re-points those reports the same way (``repoint``).
 """
 
 from __future__ import annotations
@@ -109,6 +112,28 @@ def moved(done: Applied, pipe: Pipeline, window: Window) -> list[tuple[Accepted,
         if accepted is not None and matter_id in now:
             out.append((accepted, now[matter_id]))
     return out
+
+
+def merged(update: MatterUpdate, pipe: Pipeline, window: Window) -> list[tuple[Accepted, Matter]]:
+    """After the clusterer merged matters (``update.merged_from``): the reports of the
+    surviving matter in the window, each with it. The state does not say which of them
+    came from the merged-away matters; rewriting the others gives the rows they have.
+    The update's own report is left out: its row comes with the update."""
+    live = pipe.states["cluster"].matter(update.matter.matter_id)
+    own = update.accepted.report.report_id
+    found = (report_of(window, r) for r in (live.report_ids if live else []) if r != own)
+    return [(a, update.matter) for a in found if a is not None]
+
+
+async def repoint(pipe: Pipeline, update: MatterUpdate, window: Window) -> None:
+    """Put the reports of the matters the clusterer merged away under the surviving id
+    (as for an analyst's merge); until the warehouse takes them, the agent waits."""
+    store = pipe.corrections
+    if store is None or not update.merged_from:
+        return
+    rows, at = merged(update, pipe, window), datetime.now(UTC)
+    if rows:
+        await retrying(lambda: store.moved(rows, at), "re-point merged reports")
 
 
 async def _record(pipe: Pipeline, done: Applied, rows: list[tuple[Accepted, Matter]]) -> None:

@@ -157,4 +157,5 @@ def _forwarders(app: faust.App, topics: Topics, actions: faust.TopicT) -> None:
 def seen_of(scored: Scored) -> MatterSeen:
     m = scored.matter
     return MatterSeen(matter_id=m.matter_id, version=m.version, n_reports=m.n_reports,
-                      signals=list(m.signals), last_seen=m.last_seen)  # fmt: skip
+                      signals=list(m.signals), last_seen=m.last_seen,
+                      merged_from=list(scored.merged_from))  # fmt: skip

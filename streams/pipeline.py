@@ -115,7 +115,9 @@ class Pipeline:
             self.states["risk"], score = self.scorer.update(
                 self.states["risk"], update.matter, item.report.report_id or "", at, accepted=item
             )
-            self.states["alert"], _ = self.policy.update(self.states["alert"], score, update.matter)
+            self.states["alert"], _ = self.policy.update(
+                self.states["alert"], score, update.matter, update.merged_from
+            )
             n += 1
         self.reapply_until(fixes, None)
         self.ready = True
@@ -180,12 +182,12 @@ class Pipeline:
         self.states["risk"], score = self.scorer.update(
             self.states["risk"], update.matter, report_id, at, accepted=update.accepted
         )
-        return Scored(matter=update.matter, score=score)
+        return Scored(matter=update.matter, score=score, merged_from=update.merged_from)
 
     def alert(self, scored: Scored) -> AlertOut | None:
         metrics.STAGE_MESSAGES.labels("alert").inc()
         self.states["alert"], out = self.policy.update(
-            self.states["alert"], scored.score, scored.matter
+            self.states["alert"], scored.score, scored.matter, scored.merged_from
         )
         if out is not None:
             metrics.ALERT_EVENTS.labels(out.event.kind, out.event.level).inc()

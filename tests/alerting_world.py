@@ -78,8 +78,10 @@ def action(name: str, at: datetime, actor: str = "wang", matter_id: str = MID,
     return AlertingInput(kind="action", at=at, action=act)
 
 
-def grown(version: int, at: datetime, matter_id: str = MID) -> AlertingInput:
-    seen = MatterSeen(matter_id=matter_id, version=version, n_reports=version, last_seen=at)
+def grown(version: int, at: datetime, matter_id: str = MID,
+          merged_from: list[str] | None = None) -> AlertingInput:  # fmt: skip
+    seen = MatterSeen(matter_id=matter_id, version=version, n_reports=version, last_seen=at,
+                      merged_from=merged_from or [])  # fmt: skip
     return AlertingInput(kind="matter", at=at, matter=seen)
 
 

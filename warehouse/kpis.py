@@ -13,6 +13,9 @@ A matter counts in the period its alert was raised in. Per matter (from
   blocking roads);
 * time to first action: raise to the first acknowledge/assign/start/resolve by a person.
 
+A matter merged into another (its alert closed by a ``merge`` transition) is
+left out: its alert was the other matter's, which counts.
+
 Rates are None when their denominator is 0. ``by`` is "region" (township code),
 "unit" (lead unit) or "all".
 """
@@ -53,6 +56,7 @@ SELECT matter_id,
 FROM {db}.alert_transitions FINAL
 WHERE action != 'reject' AND {scope}
 GROUP BY matter_id
+HAVING countIf(action = 'merge') = 0
 """
 
 # Per-matter columns are prefixed: an outer alias equal to an inner name would shadow it.

@@ -9,6 +9,7 @@ from minqing.config import ClusteringConfig, Config
 from minqing.records import Accepted, MatterUpdate
 from minqing.regions import Regions
 from models.clustering import Clusterer, ClusterState, Evicted
+from models.matter_state import matter_id_for
 from models.replay import replay
 
 T0 = datetime(2024, 5, 1, 8, 0, tzinfo=timezone(timedelta(hours=8)))
@@ -85,6 +86,8 @@ def test_an_evicted_matter_is_revived_with_its_id(make_accepted: Make) -> None:
     assert list(archive.rows) == [a.matter.matter_id]  # evicted when the clock passed 30 days
     assert other.new_matter and other.matter.matter_id != a.matter.matter_id
     assert back.matter.matter_id == a.matter.matter_id and not back.new_matter
+    assert back.merged_from == [matter_id_for("c")]  # the matter "c" had just opened
+    assert other.merged_from == []
     assert back.matter.n_reports == 3 and back.matter.version == b.matter.version + 1
     assert back.matter.first_seen == T0 and back.matter.last_seen == T0 + timedelta(days=90)
 

@@ -44,10 +44,11 @@ def correction(**fields: object) -> Correction:
 def test_a_later_report_bridges_the_two_without_the_cannot_link(make_accepted: Make) -> None:
     """The control: a look-alike report would pull the moved report back."""
     state = fold(ClusterState(), twins(make_accepted, "a", "b"))
-    state, _ = move_out(state, "a")
+    state, (rest, alone) = move_out(state, "a")
     state.apart.clear()
-    state = fold(state, twins(make_accepted, "c", start=3))
+    state, c = Clusterer(ClusteringConfig()).update(state, twins(make_accepted, "c", start=3)[0])
     assert state.seen["a"] == state.seen["b"] == state.seen["c"]
+    assert alone.first_seen < rest.first_seen and c.merged_from == [rest.matter_id]  # newer goes
 
 
 def test_a_moved_report_is_never_pulled_back(make_accepted: Make) -> None:
@@ -59,6 +60,18 @@ def test_a_moved_report_is_never_pulled_back(make_accepted: Make) -> None:
     assert {state.seen[r] for r in "cde"} <= {alone.matter_id, rest.matter_id}
     a, b = state.matter(state.seen["a"]), state.matter(state.seen["b"])
     assert a is not None and b is not None and kept_apart(state, a, b)
+
+
+def test_matters_kept_apart_are_not_merged_so_nothing_is_merged_from(
+    make_accepted: Make,
+) -> None:
+    state = fold(ClusterState(), twins(make_accepted, "a", "b"))
+    state, _ = move_out(state, "a")
+    clusterer = Clusterer(ClusteringConfig())
+    for item in twins(make_accepted, "c", "d", start=3):
+        state, update = clusterer.update(state, item)
+        assert update.merged_from == []
+    assert state.n_matters() == 2
 
 
 def test_the_cannot_link_survives_save_split_and_join(make_accepted: Make) -> None:

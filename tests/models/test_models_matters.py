@@ -175,8 +175,36 @@ def test_a_bridging_report_merges_two_matters(make_accepted: Make) -> None:
     clusterer.matcher = FixedMatcher([0.99, 0.95])  # type: ignore[assignment]
     state, c = clusterer.update(state, make_accepted(report_id="c", received_at=later(2)))
     assert c.matter.matter_id == a.matter.matter_id and c.matter.n_reports == 3
+    assert c.merged_from == [b.matter.matter_id] and a.merged_from == b.merged_from == []
     assert state.aliases == {b.matter.matter_id: a.matter.matter_id}
     assert state.n_matters() == 1 and set(state.seen) == {"a", "b", "c"}
     restored = ClusterState.from_json(state.to_json())
     assert restored.to_json() == state.to_json()
     assert restored.matter(b.matter.matter_id) is restored.matter(a.matter.matter_id)
+
+
+def test_merged_from_names_every_id_merged_away_also_the_one_joined(
+    make_accepted: Make,
+) -> None:
+    """The report joins the newest matter and bridges it to two older ones: the oldest id
+    survives, so the matter it joined is merged away too."""
+    clusterer = Clusterer(ClusteringConfig(match_threshold=0.5, merge_threshold=0.9), PLACES)
+    clusterer.matcher = FixedMatcher([0.1, 0.1])  # type: ignore[assignment]
+    state = clusterer.init()
+    opened = []
+    for i, text in enumerate([POLLUTION, POLLUTION_2, WAGES]):
+        state, u = clusterer.update(state, make_accepted(report_id=f"r{i}",
+                                                         received_at=later(i), **text))  # fmt: skip
+        opened.append(u.matter.matter_id)
+    assert state.n_matters() == 3
+    found = clusterer.candidates
+    clusterer.candidates = lambda st, r: sorted(  # type: ignore[method-assign,assignment]
+        found(st, r), key=lambda m: m.first_at, reverse=True
+    )
+    clusterer.matcher = FixedMatcher([0.99, 0.95, 0.92])  # type: ignore[assignment]
+    state, u = clusterer.update(state, make_accepted(report_id="x", received_at=later(3)))
+    assert u.matter.matter_id == opened[0] and u.matter.n_reports == 4 and not u.new_matter
+    assert u.merged_from == [opened[2], opened[1]]  # the joined (newest) one, then the next
+    assert all(state.matter(m) is state.matter(opened[0]) for m in opened)
+    state, again = clusterer.update(state, make_accepted(report_id="x", received_at=later(3)))
+    assert again.merged_from == []  # a redelivery merges nothing

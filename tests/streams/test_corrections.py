@@ -15,6 +15,8 @@ from functools import partial
 from typing import Any
 
 import faust
+import numpy as np
+import numpy.typing as npt
 import pytest
 
 from minqing.config import Config
@@ -22,6 +24,7 @@ from minqing.records import Accepted, Correction, DeadLetter, Matter, MatterUpda
 from minqing.regions import Regions
 from minqing.settings import Settings
 from streams.app import create_app
+from streams.escalation import seen_of
 from streams.pipeline import Pipeline
 from warehouse import corrections
 from warehouse.backend import Backend
@@ -327,3 +330,37 @@ def test_a_worker_restarted_on_the_warehouse_re_applies_the_correction(
     assert restarted.states["cluster"].seen == live.states["cluster"].seen
     seen = restarted.states["cluster"].seen
     assert seen["a"] != seen["b"] and corrections.report_matter(backend, "a") == seen["a"]
+
+
+class ByCount:
+    """Stands in for the fitted matcher: probabilities by the number of candidates."""
+
+    def __init__(self, probs: dict[int, list[float]]) -> None:
+        self.probs = probs
+
+    def probabilities(self, x: npt.NDArray[np.float64], placed: bool) -> npt.NDArray[np.float64]:
+        return np.array(self.probs[len(x)], dtype=np.float64)
+
+
+def test_a_report_bridging_two_matters_re_points_their_reports_and_names_the_merged(
+    rig: Callable[[], Rig], make_report: Callable[..., Report], regions: Regions
+) -> None:
+    """The clusterer's own merge: the agent re-points the reports as for an analyst's, and
+    ``merged_from`` travels on to the alerting input (which closes the merged-away alert)."""
+    h = rig()
+    h.pipeline.clusterer.matcher = ByCount({0: [], 1: [0.1], 2: [0.99, 0.95]})  # type: ignore[assignment]
+    items = look_alikes(make_report, regions, "a", "b", "c")
+
+    async def go() -> None:
+        async with h.app.agents["cluster"].test_context() as cluster:
+            for item in [*items, items[2]]:  # c bridges a's and b's matters; then redelivered
+                await cluster.put(item.to_bytes())
+            await h.wait("matters", 4)
+
+    run(go())
+    a, b, c, again = h.updates()
+    assert b.new_matter and b.matter.matter_id != a.matter.matter_id
+    assert c.matter.matter_id == a.matter.matter_id and c.merged_from == [b.matter.matter_id]
+    assert again.merged_from == [] and again.matter.matter_id == a.matter.matter_id
+    assert h.log.rows == [("a", a.matter.matter_id), ("b", a.matter.matter_id)]  # once
+    assert seen_of(h.pipeline.score(c)).merged_from == [b.matter.matter_id]

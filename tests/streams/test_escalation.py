@@ -193,3 +193,29 @@ def test_recipients_without_channels_are_reported(caplog: pytest.LogCaptureFixtu
 
     _warn_unreachable(router().cfg, NotifyConfig())
     assert "['city', 'eco', 'fengqiao', 'jc', 'leader', 'office']" in caplog.text
+
+
+def test_a_merged_away_matters_alert_closes_in_its_file_once_and_quietly(rig: Rig) -> None:
+    rig.deadlines = LONG
+    into = "M0000000000aa"
+    merged = grown(3, hours(1), matter_id=into, merged_from=[MID])
+    w = rig.worker()
+    asyncio.run(w.feed(alert_input(), alert_input(matter_id=into), tick(T0 + sec(31))))
+    sent = (len(rig.smtp.mails), len(rig.http.requests))
+    asyncio.run(w.feed(merged, merged, tick(hours(2))))  # the update twice: a redelivery
+    asyncio.run(rig.worker().feed(merged))  # and once more after a restart (re-hydrated)
+    assert (len(rig.smtp.mails), len(rig.http.requests)) == sent  # nobody told again
+    f = AlertQueries(rig.backend).file(MID)
+    assert [(e["kind"], e["actor"]) for e in f["events"]] == [
+        ("routed", "system"),
+        ("merged", "system"),
+    ]
+    assert into in f["events"][1]["note"] and f["case"]["status"] == "closed"
+    db = rig.backend.database
+    rows = rig.backend.query(f"SELECT count() AS n FROM {db}.alert_transitions "
+                             "WHERE action = 'merge'")  # fmt: skip
+    assert rows == [{"n": 1}]  # written once, not once per delivery
+    alerts = rig.backend.query(f"SELECT matter_id, status FROM {db}.alerts FINAL "
+                               "ORDER BY matter_id")  # fmt: skip
+    assert alerts == [{"matter_id": into, "status": "raised"},
+                      {"matter_id": MID, "status": "closed"}]  # fmt: skip

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from minqing.config import Config
 from minqing.records import Accepted
 from minqing.regions import Regions
+from models.matter_state import matter_id_for
 from streams.pipeline import Pipeline
 from warehouse.backend import Backend
 from warehouse.matter_archive import ArchiveStore
@@ -52,6 +53,8 @@ def test_a_closed_matter_comes_back_with_its_id_also_after_a_restart(
     assert b.matter.matter_id == a.matter.matter_id
     assert wages.new_matter and wages.matter.matter_id != a.matter.matter_id
     assert back.matter.matter_id == a.matter.matter_id and not back.new_matter
+    assert back.merged_from == [matter_id_for("r3")]  # the matter r3 had opened, absorbed
+    assert live.score(back).merged_from == back.merged_from  # on to the alerting input
     assert back.matter.n_reports == 3 and back.matter.first_seen == T0
     # A new worker refolds the window (the last two reports) and finds the same matters.
     restarted = worker(config, regions, backend)

@@ -50,7 +50,7 @@ def tr(matter: str, action: str, when: datetime, to: str, township: str = A,
 
 
 def kpi_fixture() -> list[Record]:
-    """Five matters; see the figures in test_kpis_equal_hand_computed_figures."""
+    """Six matters; see the figures in test_kpis_equal_hand_computed_figures."""
     return [
         # m1 in A: acked on time after 10 min, resolved on time, satisfied, closed; collective.
         tr("m1", "raise", at(), "raised", actor="system"),
@@ -84,6 +84,11 @@ def kpi_fixture() -> list[Record]:
         tr("m5", "resolve", at(days=2), "resolved", B, lead_unit="zhaojia", deadline="resolve",
            on_time=True),
         tr("m5", "follow_up", at(days=3), "followed_up", B, lead_unit="zhaojia", satisfied=True),
+        # m6 in A: merged into m1 (its alert closed as merged): left out of every figure.
+        tr("m6", "raise", at(hours=2), "raised", actor="system"),
+        tr("m6", "acknowledge", at(hours=2, minutes=5), "acknowledged", deadline="ack",
+           on_time=True),
+        tr("m6", "merge", at(hours=3), "closed", actor="system"),
         *(matter(m, s) for m, s in [("m1", ["gathering"]), ("m2", []),
                                     ("m3", ["banners_online"]), ("m5", ["collective_petition"])]),
     ]  # fmt: skip
