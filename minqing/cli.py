@@ -93,6 +93,12 @@ def _evaluation_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     tr.add_argument("--input", type=Path, help="JSONL reports (default: the warehouse)")
     tr.add_argument("--truth", type=Path, help="folder with truth_*.csv")
     tr.add_argument("--output", type=Path, help="where to save the model")
+    tr.add_argument(
+        "--grouping",
+        choices=["baseline", "live"],
+        default="baseline",
+        help="clusterer of the noisy training replay: reference (baseline) or live Clusterer",
+    )
 
 
 def _base_url(settings: Settings, url: str | None) -> str:

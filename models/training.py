@@ -48,6 +48,12 @@ from warehouse.backend import connect
 
 log = logging.getLogger(__name__)
 
+# The clusterer the noisy training replay goes through. "baseline": the reference
+# clusterer, so training does not move with the live one; "live": models.clustering.Clusterer,
+# what replay and the worker group reports with (docs/RISK.md, "Tried after v2").
+GROUPINGS = ("baseline", "live")
+DEFAULT_GROUPING = "baseline"
+
 
 @dataclass(frozen=True)
 class LabelledSet:
@@ -82,14 +88,23 @@ def find_sets(input_path: Path, truth: Path | None) -> list[LabelledSet]:
     return [LabelledSet(p.name, p / "reports.jsonl", p) for p in subs]
 
 
-def rows_of(s: LabelledSet, config: Config, regions: Regions,
-            clf: intent.IntentClassifier) -> list[tuple[Rows, bool]]:  # fmt: skip
+def noisy_clusterer(grouping: str, config: Config, regions: Regions) -> Any:
+    """The clusterer of the noisy replay: the reference one, or the live one."""
+    if grouping not in GROUPINGS:
+        raise ModelError(f"unknown grouping / 未知分组方式: {grouping} (use {GROUPINGS})")
+    if grouping == "live":
+        return real_clusterer(config, regions)
+    return BaselineClusterer(config.clustering)
+
+
+def rows_of(s: LabelledSet, config: Config, regions: Regions, clf: intent.IntentClassifier,
+            grouping: str = DEFAULT_GROUPING) -> list[tuple[Rows, bool]]:  # fmt: skip
     """Rows of one set: (rows, grouped by the true matters?).
 
     With truth files, the reports are replayed twice: grouped by their true
     matters, and as a clusterer groups them (labels still by true matter), so
     the model also learns from the split and merged matters it will see live.
-    The reference clusterer is used, so training does not move with the live one.
+    ``grouping`` picks that clusterer (``noisy_clusterer``).
     """
     reports = read_reports(s.reports) if isinstance(s.reports, Path) else s.reports
     if s.matter_of is not None:  # recorded grouping: it is what the outcomes were judged on
@@ -102,7 +117,7 @@ def rows_of(s: LabelledSet, config: Config, regions: Regions,
     truth = read_truth(s.truth)
     resolve = resolver(truth.matter_of, truth.outcomes)
     true = feature_rows(true_stream(reports, regions, truth.matter_of), resolve, clf, config.risk)
-    noisy = clustered_stream(reports, BaselineClusterer(config.clustering), regions)
+    noisy = clustered_stream(reports, noisy_clusterer(grouping, config, regions), regions)
     return [(true, True), (feature_rows(noisy, resolve, clf, config.risk), False)]
 
 
@@ -166,11 +181,12 @@ def levels_metrics(d: dict[str, np.ndarray], probs: np.ndarray) -> dict[str, Any
             "cross_validated_alerts_at_orange": {k: at[k] for k in keys}}  # fmt: skip
 
 
-def train(sets: list[LabelledSet], config: Config,
-          regions: Regions) -> tuple[RiskModel, dict[str, Any]]:  # fmt: skip
+def train(sets: list[LabelledSet], config: Config, regions: Regions,
+          grouping: str = DEFAULT_GROUPING) -> tuple[RiskModel, dict[str, Any]]:  # fmt: skip
     """The fitted, calibrated model (version "" until saved) and its training metrics."""
     clf = intent.fit(list(EXAMPLES))
-    all_rows = [(s.name, r, t) for s in sets for r, t in rows_of(s, config, regions, clf)]
+    all_rows = [(s.name, r, t) for s in sets
+                for r, t in rows_of(s, config, regions, clf, grouping)]  # fmt: skip
     d = stack(all_rows)
     x, y, groups = d["x"], d["y"], d["group"]
     if len(set(y.tolist())) < 2:
@@ -186,7 +202,8 @@ def train(sets: list[LabelledSet], config: Config,
     probs = np.interp(scores[kind]["raw"], calibration.knots, calibration.probs)
     metrics = {
         "kind": kind, "features": list(FEATURES), "horizon_hours": config.risk.horizon_hours,
-        "trained_on": [s.name for s in sets], "groupings": ["true matters", "BaselineClusterer"],
+        "trained_on": [s.name for s in sets],
+        "groupings": ["true matters", type(noisy_clusterer(grouping, config, regions)).__name__],
         "updates": len(y), "positives": int(y.sum()), "matters": len(set(groups.tolist())),
         "cross_validation": {k: {m: v[m] for m in ("aupr", "brier")} for k, v in scores.items()},
     }  # fmt: skip
@@ -198,7 +215,8 @@ def main(settings: Settings, args: argparse.Namespace) -> int:
     config = load_config(settings.config_dir)
     regions = Regions.from_csv(config.region_file)
     sets = [warehouse_set(settings)] if args.input is None else find_sets(args.input, args.truth)
-    model, metrics = train(sets, config, regions)
+    # argparse namespaces built in code (tests) may leave it out
+    model, metrics = train(sets, config, regions, getattr(args, "grouping", DEFAULT_GROUPING))
     folder = args.output or model_dir(config.risk)
     model = save(folder, model, metrics)
     promote(folder, model.version)

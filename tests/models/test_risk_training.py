@@ -189,3 +189,17 @@ def test_alert_measures_on_a_tiny_case() -> None:
     res = models.risk_metrics.alerts(g, ts, t_inc, np.array([1, 1, 0, 0]), 30.0)
     assert (res["precision"], res["recall"], res["recall_72h"]) == (1.0, 0.5, 0.5)
     assert res["median_lead_h"] == 100.0 and res["false_alerts_30d"] == 0.0
+
+
+def test_noisy_replay_grouping_is_a_choice(
+    trained: tuple[RiskModel, dict], config: Config, regions: Regions
+) -> None:
+    from models.clustering import BaselineClusterer, Clusterer
+
+    _, metrics = trained
+    assert metrics["groupings"] == ["true matters", "BaselineClusterer"]  # the default
+    noisy = models.training.noisy_clusterer
+    assert isinstance(noisy("live", config, regions), Clusterer)
+    assert isinstance(noisy("baseline", config, regions), BaselineClusterer)
+    with pytest.raises(ModelError):
+        noisy("other", config, regions)
