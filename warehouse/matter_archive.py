@@ -1,4 +1,5 @@
-"""Closed matters in the warehouse (``matter_archive``, ``matter_archive_keys``: migration 8).
+"""Closed matters in the warehouse (``matter_archive_states``, ``matter_archive_keys``:
+migrations 8 and 9).
 
 The clusterer evicts matters quiet for its window and hands their compact state
 over (``models.cluster_state.Evicted``); the worker stores it here and, when a
@@ -6,9 +7,10 @@ report opens a new matter, looks up the archived matters of its townships that
 share most of its candidate keys (``lookup``: two indexed queries, at most
 ``limit`` states read back), so the clusterer can revive the one it is about.
 
-``matter_archive`` is keyed on the matter id (ReplacingMergeTree by version: a
-matter evicted again after a revival replaces its older row); the key table is
-ordered by (key, township) so a look-up reads only the rows of the report's keys.
+``matter_archive_states`` is keyed on the matter id (ReplacingMergeTree by version: a
+matter evicted again after a revival replaces its older row), 32 rows per granule so
+that reading a few states by id reads little else; the key table is ordered by
+(key, township) so a look-up reads only the rows of the report's keys.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ if TYPE_CHECKING:  # the models are imported only by the worker that archives
 
 log = logging.getLogger(__name__)
 Row = dict[str, Any]
-TABLE, KEYS_TABLE = "matter_archive", "matter_archive_keys"
+TABLE, KEYS_TABLE = "matter_archive_states", "matter_archive_keys"
 COLUMNS = "matter_id, version, township, county, last_seen, aliases, keys, state"
 
 

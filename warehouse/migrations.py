@@ -262,8 +262,26 @@ CREATE TABLE IF NOT EXISTS {db}.matter_archive_keys (
 """
 MIGRATIONS = (*MIGRATIONS, Migration(8, "closed matters, to be revived",
                                      (MATTER_ARCHIVE, MATTER_ARCHIVE_KEYS)))  # fmt: skip
+
+# --- Migration 9: the archived states, read by id in small granules ------------------------
+# A revival look-up reads a few states by id. With the default 8,192 rows per granule it
+# read (and on 18.16 merged for FINAL) the state of every matter in the granule: 95 ms
+# per look-up on 18.16 with 3,700 matters archived, made by a quarter of all reports.
+# 32 rows per granule reads only the neighbours of the ids asked for. Same columns;
+# matter_archive is copied over and kept (18.16 cannot change a table's settings).
+MATTER_ARCHIVE_STATES = f"""
+CREATE TABLE IF NOT EXISTS {{db}}.matter_archive_states (
+    matter_id String, version UInt64, township String, county Nullable(String),
+    last_seen {_UTC}, aliases Array(String), keys Array(UInt64), state String, {_INGESTED}
+) ENGINE = ReplacingMergeTree(version) ORDER BY matter_id SETTINGS index_granularity = 32
+"""
+COPY_ARCHIVE_STATES = """
+INSERT INTO {db}.matter_archive_states SELECT * FROM {db}.matter_archive
+"""
+MIGRATIONS = (*MIGRATIONS, Migration(9, "archived states in small granules",
+                                     (MATTER_ARCHIVE_STATES, COPY_ARCHIVE_STATES)))  # fmt: skip
 # Written by the worker's archive, not from pipeline records: kept out of TABLES.
-ARCHIVE_TABLES = ("matter_archive", "matter_archive_keys")
+ARCHIVE_TABLES = ("matter_archive", "matter_archive_keys", "matter_archive_states")
 
 
 def _sql(statement: str, backend: Backend) -> str:

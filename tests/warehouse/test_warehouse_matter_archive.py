@@ -1,4 +1,4 @@
-"""Closed matters in the warehouse (migration 8), on chdb and on ClickHouse 18.16."""
+"""Closed matters in the warehouse (migrations 8 and 9), on chdb and on ClickHouse 18.16."""
 
 from __future__ import annotations
 
@@ -42,6 +42,20 @@ def test_a_matter_evicted_again_is_read_at_its_latest_version(backend: Backend) 
     store.store([new])
     store.store([old])  # a late duplicate of the older eviction does not win
     assert store.lookup(("330681109",), (1,), 4) == [new]
-    (n,) = backend.query(f"SELECT count() AS n FROM {backend.database}.matter_archive FINAL")
+    table = f"{backend.database}.{matter_archive.TABLE}"
+    (n,) = backend.query(f"SELECT count() AS n FROM {table} FINAL")
     assert n["n"] == 1
     assert new.last_at == AT and old.last_at + timedelta(0) == AT
+
+
+def test_matters_archived_before_migration_9_are_still_found(raw_backend: Backend) -> None:
+    """Migration 9 moves the states to a table of small granules, copying the old rows."""
+    from warehouse.migrations import MIGRATIONS, migrate
+
+    migrate(raw_backend, tuple(m for m in MIGRATIONS if m.version < 9))
+    e = evicted("M1", (1, 2))
+    rows, keys = matter_archive.archive_rows([e])
+    raw_backend.insert("matter_archive_keys", keys)
+    raw_backend.insert("matter_archive", rows)  # where migration 8 kept the states
+    assert migrate(raw_backend) == [9]
+    assert matter_archive.lookup(raw_backend, ("330681109",), (2,), 4) == [e]

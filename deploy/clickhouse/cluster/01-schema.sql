@@ -260,4 +260,12 @@ CREATE TABLE IF NOT EXISTS minqing.matter_archive_keys_local (
 CREATE TABLE IF NOT EXISTS minqing.matter_archive_keys AS minqing.matter_archive_keys_local
 ENGINE = Distributed(minqing, minqing, matter_archive_keys_local, cityHash64(key));
 
-INSERT INTO minqing.schema_migrations_local (version, note) VALUES (1, 'cluster schema'), (3, 'cluster schema'), (4, 'cluster schema'), (5, 'cluster schema'), (6, 'cluster schema'), (7, 'cluster schema'), (8, 'cluster schema');
+CREATE TABLE IF NOT EXISTS minqing.matter_archive_states_local (
+    matter_id String, version UInt64, township String, county Nullable(String),
+    last_seen DateTime('UTC'), aliases Array(String), keys Array(UInt64), state String, ingested_at DateTime('UTC') DEFAULT now()
+) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/minqing/matter_archive_states', '{replica}', version) ORDER BY matter_id SETTINGS index_granularity = 32;
+
+CREATE TABLE IF NOT EXISTS minqing.matter_archive_states AS minqing.matter_archive_states_local
+ENGINE = Distributed(minqing, minqing, matter_archive_states_local, cityHash64(matter_id));
+
+INSERT INTO minqing.schema_migrations_local (version, note) VALUES (1, 'cluster schema'), (3, 'cluster schema'), (4, 'cluster schema'), (5, 'cluster schema'), (6, 'cluster schema'), (7, 'cluster schema'), (8, 'cluster schema'), (9, 'cluster schema');
