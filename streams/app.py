@@ -47,7 +47,9 @@ def in_flight_at_head(committed: int | None, acked: list[int], gaps: Any) -> boo
     its head check is ``min(acked) - committed > 1`` with ``committed`` the next offset to
     read, and it is skipped altogether when ``committed`` is 0. A restart or a rebalance then
     loses that message. Offsets the fetcher saw missing (``gaps``, an IntervalTree) are left
-    to Faust, which fills them in before its own check.
+    to Faust, which fills them in before its own check. A partition committed at 0 reaches
+    here as None (Faust's doing) and stays unguarded: its fetcher records no gap when
+    retention has moved the log's start, so a guard there could hold commits for good.
 
     >>> from intervaltree import IntervalTree as Gaps
     >>> in_flight_at_head(10, [11, 12], Gaps()), in_flight_at_head(10, [10, 11], Gaps())
@@ -64,13 +66,6 @@ def in_flight_at_head(committed: int | None, acked: list[int], gaps: Any) -> boo
 class _Consumer(faust_kafka.Consumer):
     def _new_consumer_thread(self) -> faust_kafka.AIOKafkaConsumerThread:
         return _ConsumerThread(self, loop=self.loop, beacon=self.beacon)
-
-    async def perform_seek(self) -> None:
-        await super().perform_seek()
-        # Faust stores a committed offset of 0 as "none", which disables its head check.
-        for tp, offset in self._read_offset.items():
-            if offset == 0 and self._committed_offset[tp] is None:
-                self._committed_offset[tp] = 0
 
     def _new_offset(self, tp: Any) -> int | None:
         if in_flight_at_head(self._committed_offset[tp], self._acked[tp], self._gap[tp]):
