@@ -98,13 +98,13 @@ def noisy_clusterer(grouping: str, config: Config, regions: Regions) -> Any:
 
 
 def rows_of(s: LabelledSet, config: Config, regions: Regions, clf: intent.IntentClassifier,
-            grouping: str = DEFAULT_GROUPING) -> list[tuple[Rows, bool]]:  # fmt: skip
+            noisy_by: Any = None) -> list[tuple[Rows, bool]]:  # fmt: skip
     """Rows of one set: (rows, grouped by the true matters?).
 
     With truth files, the reports are replayed twice: grouped by their true
     matters, and as a clusterer groups them (labels still by true matter), so
     the model also learns from the split and merged matters it will see live.
-    ``grouping`` picks that clusterer (``noisy_clusterer``).
+    ``noisy_by`` is that clusterer (``noisy_clusterer``; the reference one if None).
     """
     reports = read_reports(s.reports) if isinstance(s.reports, Path) else s.reports
     if s.matter_of is not None:  # recorded grouping: it is what the outcomes were judged on
@@ -117,7 +117,8 @@ def rows_of(s: LabelledSet, config: Config, regions: Regions, clf: intent.Intent
     truth = read_truth(s.truth)
     resolve = resolver(truth.matter_of, truth.outcomes)
     true = feature_rows(true_stream(reports, regions, truth.matter_of), resolve, clf, config.risk)
-    noisy = clustered_stream(reports, noisy_clusterer(grouping, config, regions), regions)
+    by = noisy_by or noisy_clusterer(DEFAULT_GROUPING, config, regions)
+    noisy = clustered_stream(reports, by, regions)
     return [(true, True), (feature_rows(noisy, resolve, clf, config.risk), False)]
 
 
@@ -185,8 +186,9 @@ def train(sets: list[LabelledSet], config: Config, regions: Regions,
           grouping: str = DEFAULT_GROUPING) -> tuple[RiskModel, dict[str, Any]]:  # fmt: skip
     """The fitted, calibrated model (version "" until saved) and its training metrics."""
     clf = intent.fit(list(EXAMPLES))
+    noisy_by = noisy_clusterer(grouping, config, regions)  # stateless: one for every set
     all_rows = [(s.name, r, t) for s in sets
-                for r, t in rows_of(s, config, regions, clf, grouping)]  # fmt: skip
+                for r, t in rows_of(s, config, regions, clf, noisy_by)]  # fmt: skip
     d = stack(all_rows)
     x, y, groups = d["x"], d["y"], d["group"]
     if len(set(y.tolist())) < 2:
@@ -203,7 +205,7 @@ def train(sets: list[LabelledSet], config: Config, regions: Regions,
     metrics = {
         "kind": kind, "features": list(FEATURES), "horizon_hours": config.risk.horizon_hours,
         "trained_on": [s.name for s in sets],
-        "groupings": ["true matters", type(noisy_clusterer(grouping, config, regions)).__name__],
+        "groupings": ["true matters", type(noisy_by).__name__],
         "updates": len(y), "positives": int(y.sum()), "matters": len(set(groups.tolist())),
         "cross_validation": {k: {m: v[m] for m in ("aupr", "brier")} for k, v in scores.items()},
     }  # fmt: skip
