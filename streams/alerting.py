@@ -267,8 +267,9 @@ def _matter_of(inp: AlertingInput) -> str:
 
 def _matters_of(inp: AlertingInput) -> list[str]:
     """The cases an input concerns: its matter's, and those of the matters merged into it."""
+    own = _matter_of(inp)
     merged = inp.matter.merged_from if inp.matter is not None else []
-    return [_matter_of(inp), *(m for m in merged if m != _matter_of(inp))]
+    return [own, *(m for m in merged if m != own)]
 
 
 def _rejection(state: CaseState, inp: AlertingInput, why: str) -> AlertTransition:
