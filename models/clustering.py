@@ -47,7 +47,7 @@ from minqing.records import Accepted, MatterUpdate
 from minqing.regions import Regions, name_variants
 from models.baseline_clustering import EPOCH, BaselineClusterer, BaselineState, report_key
 from models.candidates import top
-from models.cluster_ops import absorb_into, relocate
+from models.cluster_ops import absorb_into, kept_apart, relocate
 from models.cluster_state import ClusterState, Evicted, combine, extract
 from models.matcher import FEATURES, Matcher, feature_matrix
 from models.matter_state import MatterState, member_of, new_matter
@@ -219,10 +219,10 @@ class Clusterer:
         # REVIVE_GAP_DAYS, so names, place and text decide, as for an open matter.
         x[:, GAP] = np.minimum(x[:, GAP], math.log1p(REVIVE_GAP_DAYS))
         probs = self.matcher.probabilities(x, bool(r.block))
-        best = int(np.argmax(probs))
-        p = float(probs[best])
-        if p < (self.cfg.match_threshold if r.block else self.cfg.match_threshold_unplaced):
+        best = self._revivable(state, fresh, cands, probs, bool(r.block))
+        if best is None:
             return state, update
+        p = float(probs[best])
         merged = list(update.merged_from)
         matter = _absorb(state, state.restore(cands[best]), fresh, merged)
         log.info("matter %s revived by report %s (p=%.3f) / 已关闭事项 %s 因新报告重新打开",
@@ -230,6 +230,18 @@ class Clusterer:
         return state, MatterUpdate(accepted=update.accepted, matter=matter.snapshot(),
                                    similarity=round(p, 6), new_matter=False,
                                    merged_from=merged)  # fmt: skip
+
+    def _revivable(self, state: ClusterState, fresh: MatterState, cands: Sequence[Evicted],
+                   probs: Probs, placed: bool) -> int | None:  # fmt: skip
+        """The best archived candidate at the join threshold that an analyst did not keep
+        apart from ``fresh`` (a correction outlives the eviction), if any."""
+        threshold = self.cfg.match_threshold if placed else self.cfg.match_threshold_unplaced
+        for i in np.argsort(-probs, kind="stable"):
+            if probs[i] < threshold:
+                return None
+            if not kept_apart(state, cands[int(i)].matter(), fresh):
+                return int(i)
+        return None
 
 
 def _absorb(state: ClusterState, a: MatterState, b: MatterState, merged: list[str]) -> MatterState:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from minqing.config import ClusteringConfig, Config
 from minqing.records import Accepted, MatterUpdate
 from minqing.regions import Regions
+from models.cluster_ops import link_apart
 from models.clustering import Clusterer, ClusterState, Evicted
 from models.matter_state import matter_id_for
 from models.replay import replay
@@ -138,3 +139,21 @@ def test_replay_revives_too(config: Config, regions: Regions) -> None:
                               ("w", 100, WAGES), ("c", 120, POLLUTION_AGAIN))]  # fmt: skip
     out = {o["report_id"]: o["matter_id"] for o in replay(rows, config, regions)}
     assert out["a"] == out["b"] == out["c"] != out["w"]
+
+
+def test_a_matter_kept_apart_is_not_revived(make_accepted: Make) -> None:
+    """An analyst's cannot-link outlives the eviction: the report keeps the matter it opened."""
+    c, archive = clusterer(), Archive()
+    state = c.init()
+    link_apart(state, "c", ["a"])
+    items = [make_accepted(report_id="a", region_code=FENGXI, **POLLUTION),
+             make_accepted(report_id="c", region_code=FENGXI, received_at=T0 + timedelta(days=90),
+                           **POLLUTION_AGAIN)]  # fmt: skip
+    for item in items:
+        state, update = c.update(state, item)
+        archive.store(c.take_evicted(state))
+        q = c.archive_query(state, update)
+        if q is not None:
+            state, update = c.revive(state, update, archive.lookup(*q))
+    assert update.new_matter and update.matter.matter_id == matter_id_for("c")
+    assert update.merged_from == [] and state.matter(matter_id_for("a")) is None
