@@ -217,8 +217,7 @@ def main(settings: Settings, args: argparse.Namespace) -> int:
     config = load_config(settings.config_dir)
     regions = Regions.from_csv(config.region_file)
     sets = [warehouse_set(settings)] if args.input is None else find_sets(args.input, args.truth)
-    # argparse namespaces built in code (tests) may leave it out
-    model, metrics = train(sets, config, regions, getattr(args, "grouping", DEFAULT_GROUPING))
+    model, metrics = train(sets, config, regions, args.grouping)
     folder = args.output or model_dir(config.risk)
     model = save(folder, model, metrics)
     promote(folder, model.version)

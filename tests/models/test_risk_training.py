@@ -158,7 +158,7 @@ def test_evaluation_beside_baselines(
 def test_commands(sets: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     settings = Settings(config_dir=CONFIGS)
     out = tmp_path / "models"
-    args = argparse.Namespace(input=sets / "train", truth=None, output=out)
+    args = argparse.Namespace(input=sets / "train", truth=None, output=out, grouping="baseline")
     assert models.training.main(settings, args) == 0
     version = promoted_version(out)
     assert version and (out / f"{version}.metrics.json").is_file()

@@ -89,7 +89,7 @@ def test_train_without_input_learns_from_the_warehouse(
     finally:
         backend.close()
     out = tmp_path / "models"
-    args = argparse.Namespace(input=None, truth=None, output=out)
+    args = argparse.Namespace(input=None, truth=None, output=out, grouping="baseline")
     assert models.training.main(settings, args) == 0
     version = promoted_version(out)
     assert version is not None
