@@ -33,13 +33,14 @@ BENCHMARKS = {
     "broker_ceiling": "bench.broker_ceiling",  # raw produce+consume: the ceiling
     "intake": "bench.intake",
     "warehouse": "bench.warehouse",
+    "archive": "bench.archive",  # closed-matter look-ups in steady state, warehouse vs index
     "pipeline": "bench.pipeline",  # end to end through one worker, and report-to-alert latency
     "dashboard": "bench.dashboard",  # dashboard queries over 10 M reports, chdb and 18.16
     "targets": "bench.targets",  # the targets against the results above (runs nothing)
 }
 # Speed and scale (the figures) after the clustering set; about 20 minutes in all.
-DEFAULT = ("clustering", "scaling", "risk", "broker_ceiling", "intake", "warehouse", "pipeline",
-           "dashboard", "targets")  # fmt: skip
+DEFAULT = ("clustering", "scaling", "risk", "broker_ceiling", "intake", "warehouse", "archive",
+           "pipeline", "dashboard", "targets")  # fmt: skip
 
 
 def _module(name: str) -> Any:

@@ -19,6 +19,7 @@ import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from warehouse.archive_keys import KEYS_TABLE, ArchiveIndex
 from warehouse.backend import Backend
 from warehouse.rows import utc_naive
 
@@ -27,7 +28,7 @@ if TYPE_CHECKING:  # the models are imported only by the worker that archives
 
 log = logging.getLogger(__name__)
 Row = dict[str, Any]
-TABLE, KEYS_TABLE = "matter_archive_states", "matter_archive_keys"
+TABLE = "matter_archive_states"
 COLUMNS = "matter_id, version, township, county, last_seen, aliases, keys, state"
 
 
@@ -79,25 +80,43 @@ def lookup(
     )
     params = {"keys": tuple(keys), "towns": tuple(townships), "limit": limit}  # IN: tuples
     ids = [str(r["matter_id"]) for r in backend.query(sql, params)]
-    if not ids:
-        return []
-    rows = backend.query(
-        f"SELECT {COLUMNS} FROM {db}.{TABLE} FINAL WHERE matter_id IN %(ids)s", {"ids": tuple(ids)}
-    )
-    found = {str(r["matter_id"]): evicted_from_row(r) for r in rows}
+    found = read_states(backend, ids)
     return [found[i] for i in ids if i in found]
 
 
-class ArchiveStore:
-    """The worker's handle: ``store`` and ``lookup`` on one backend."""
+def read_states(backend: Backend, ids: list[str]) -> dict[str, Evicted]:
+    """The archived states of ``ids`` at their latest versions, by id (absent: not stored)."""
+    if not ids:
+        return {}
+    rows = backend.query(
+        f"SELECT {COLUMNS} FROM {backend.database}.{TABLE} FINAL WHERE matter_id IN %(ids)s",
+        {"ids": tuple(ids)},
+    )
+    return {str(r["matter_id"]): evicted_from_row(r) for r in rows}
 
-    def __init__(self, backend: Backend) -> None:
+
+class ArchiveStore:
+    """The worker's handle: ``store`` and ``lookup`` on one backend; placed look-ups are
+    ranked in memory and read only the states not held (warehouse/archive_keys.py)."""
+
+    def __init__(self, backend: Backend, index: ArchiveIndex | None = None) -> None:
         self.backend = backend
+        self.index = index or ArchiveIndex(backend)
 
     def store(self, records: list[Evicted]) -> int:
-        return store(self.backend, records)
+        n = store(self.backend, records)
+        self.index.add(records)
+        return n
 
     def lookup(
         self, townships: tuple[str, ...], keys: tuple[int, ...], limit: int
     ) -> list[Evicted]:
-        return lookup(self.backend, townships, keys, limit)
+        if not townships or not keys or limit <= 0:
+            return lookup(self.backend, townships, keys, limit)  # unplaced: every township
+        ranked = self.index.rank(townships, keys, limit)
+        held = {i: self.index.state(i, v) for i, v in ranked}
+        read = read_states(self.backend, [i for i, e in held.items() if e is None])
+        for e in read.values():
+            self.index.remember(e)
+        found = [held[i] or read.get(i) for i, _ in ranked]
+        return [e for e in found if e is not None]
