@@ -109,15 +109,7 @@ class Pipeline:
         for item in ordered:
             if item.report.received_at is not None:
                 self.reapply_until(fixes, item.report.received_at)
-            self.states["cluster"], update = self.clusterer.update(self.states["cluster"], item)
-            update = self.revive(update)
-            at = item.report.received_at or datetime.now(UTC)
-            self.states["risk"], score = self.scorer.update(
-                self.states["risk"], update.matter, item.report.report_id or "", at, accepted=item
-            )
-            self.states["alert"], _ = self.policy.update(
-                self.states["alert"], score, update.matter, update.merged_from
-            )
+            self._alert(self._score(self._cluster(item)))  # outputs were sent the first time
             n += 1
         self.reapply_until(fixes, None)
         self.ready = True
@@ -125,10 +117,8 @@ class Pipeline:
         return n
 
     def window_start(self, newest: datetime) -> datetime:
-        days = max(self.config.clustering.window_days,
-                   getattr(self.config.clustering, "matter_window_days", 0.0))  # fmt: skip
-        return newest - timedelta(days=days)
-        self.policy = AlertPolicy(self.config.alerts)
+        cfg = self.config.clustering
+        return newest - timedelta(days=max(cfg.window_days, cfg.matter_window_days))
 
     @classmethod
     def from_settings(cls, settings: Settings, config: Config) -> Pipeline:
@@ -141,6 +131,9 @@ class Pipeline:
 
     def cluster(self, item: Accepted) -> MatterUpdate:
         metrics.STAGE_MESSAGES.labels("cluster").inc()
+        return self._cluster(item)
+
+    def _cluster(self, item: Accepted) -> MatterUpdate:
         self.states["cluster"], update = self.clusterer.update(self.states["cluster"], item)
         return self.revive(update)
 
@@ -175,6 +168,9 @@ class Pipeline:
 
     def score(self, update: MatterUpdate) -> Scored:
         metrics.STAGE_MESSAGES.labels("risk").inc()
+        return self._score(update)
+
+    def _score(self, update: MatterUpdate) -> Scored:
         at = update.accepted.report.received_at or datetime.now(UTC)
         report_id = update.accepted.report.report_id or ""
         if self.config.risk.model == "promoted":
@@ -186,11 +182,15 @@ class Pipeline:
 
     def alert(self, scored: Scored) -> AlertOut | None:
         metrics.STAGE_MESSAGES.labels("alert").inc()
+        out = self._alert(scored)
+        if out is not None:
+            metrics.ALERT_EVENTS.labels(out.event.kind, out.event.level).inc()
+        return out
+
+    def _alert(self, scored: Scored) -> AlertOut | None:
         self.states["alert"], out = self.policy.update(
             self.states["alert"], scored.score, scored.matter, scored.merged_from
         )
-        if out is not None:
-            metrics.ALERT_EVENTS.labels(out.event.kind, out.event.level).inc()
         return out
 
     def correct(self, c: Correction, at: datetime | None = None) -> cluster_ops.Applied | None:
