@@ -81,11 +81,7 @@ def _evaluation_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]
         "scenarios", help="synthetic scenarios with ground truth (risk, clustering)"
     )
     sc.add_argument("--output", type=Path, required=True, help="folder to write")
-    sc.add_argument(
-        "--preset",
-        default="train",
-        choices=["train", "train-ticked", "train-sparse", "shifted", "stress"],
-    )
+    sc.add_argument("--preset", default="train", choices=scenario_presets())
     sc.add_argument("--seed", type=int)
     sc.add_argument("--n-matters", dest="n_matters", type=int)
     sc.add_argument("--days", type=float)
@@ -99,6 +95,13 @@ def _evaluation_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]
         default="baseline",
         help="clusterer of the noisy training replay: reference (baseline) or live Clusterer",
     )
+
+
+def scenario_presets() -> list[str]:
+    """Every preset ``minqing scenarios`` knows, ``train-varied`` too (one list, no copy)."""
+    from producers.scenarios import PRESETS, VARIED
+
+    return sorted([*PRESETS, VARIED])
 
 
 def _base_url(settings: Settings, url: str | None) -> str:

@@ -295,7 +295,7 @@ def main(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cli(argv: list[str] | None = None) -> int:
-    """``python -m producers.scenarios`` until ``minqing scenarios`` is wired."""
+    """``python -m producers.scenarios``, the same as ``minqing scenarios``."""
     p = argparse.ArgumentParser(prog="python -m producers.scenarios", description=__doc__)
     p.add_argument("--output", type=Path, required=True, help="folder to write")
     p.add_argument("--preset", default="train", choices=sorted([*PRESETS, VARIED]))

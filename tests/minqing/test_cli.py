@@ -50,3 +50,13 @@ def test_simulate_then_replay(tmp_path: Path) -> None:
     assert lines and all(json.loads(line)["report_id"] for line in lines)
     assert cli.main(["replay", "--input", str(reports), "--output", str(out)]) == 0
     assert len(out.read_text(encoding="utf-8").splitlines()) == len(lines)
+
+
+def test_scenarios_offers_every_preset(tmp_path: Path) -> None:
+    """The varied training sets of docs/RISK.md come from the command, not a module path."""
+    args = cli._parser().parse_args(["scenarios", "--preset", "train-varied", "--output", "x"])
+    assert args.preset == "train-varied"
+    out = tmp_path / "varied"
+    assert cli.main(["scenarios", "--preset", "train-varied", "--seed", "3",
+                     "--n-matters", "20", "--days", "5", "--output", str(out)]) == 0  # fmt: skip
+    assert (out / "reports.jsonl").read_text(encoding="utf-8").strip()
