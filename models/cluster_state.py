@@ -113,6 +113,10 @@ class ClusterState:
     # Matters evicted since the worker last took them (when evicting with ``archive``): never
     # saved, the worker stores them in the warehouse (``take_evicted``).
     evicted: list[Evicted] = field(default_factory=list, repr=False, compare=False)
+    # Reports whose matter id the last update changed by merging (never saved; may repeat
+    # when one merge follows another): the worker re-points just these in the warehouse,
+    # not every report of the surviving matter.
+    moved: list[str] = field(default_factory=list, repr=False, compare=False)
 
     def matter(self, matter_id: str) -> MatterState | None:
         """An open matter by id, following merges."""

@@ -119,6 +119,7 @@ class Clusterer:
 
     def update(self, state: ClusterState, item: Accepted) -> tuple[ClusterState, MatterUpdate]:
         key = report_key(item)
+        state.moved = []
         known = state.matter(state.seen.get(key, ""))
         if known is not None:
             log.info("report %s already in matter %s: not counted again", key, known.matter_id)
@@ -245,7 +246,8 @@ class Clusterer:
 
 
 def _absorb(state: ClusterState, a: MatterState, b: MatterState, merged: list[str]) -> MatterState:
-    """``absorb_into``, appending the id it merged away (if any) to ``merged``.
+    """``absorb_into``, appending the id it merged away (if any) to ``merged`` and its
+    reports to ``state.moved``.
 
     Which id survives is ``absorb_into``'s rule (the older), so the joined matter may be the
     one that goes; matters an analyst kept apart stay two, and nothing is appended.
@@ -254,4 +256,5 @@ def _absorb(state: ClusterState, a: MatterState, b: MatterState, merged: list[st
     gone = b if keep is a else a
     if gone is not keep and state.matter(gone.matter_id) is keep:
         merged.append(gone.matter_id)
+        state.moved += gone.report_ids
     return keep

@@ -115,13 +115,13 @@ def moved(done: Applied, pipe: Pipeline, window: Window) -> list[tuple[Accepted,
 
 
 def merged(update: MatterUpdate, pipe: Pipeline, window: Window) -> list[tuple[Accepted, Matter]]:
-    """After the clusterer merged matters (``update.merged_from``): the reports of the
-    surviving matter in the window, each with it. The state does not say which of them
-    came from the merged-away matters; rewriting the others gives the rows they have.
-    The update's own report is left out: its row comes with the update."""
-    live = pipe.states["cluster"].matter(update.matter.matter_id)
+    """After the clusterer merged matters (``update.merged_from``): the window's reports
+    that were in the merged-away matters (``ClusterState.moved``), each with the surviving
+    matter; the survivor's own reports keep their rows. The update's own report is left
+    out: its row comes with the update."""
     own = update.accepted.report.report_id
-    found = (report_of(window, r) for r in (live.report_ids if live else []) if r != own)
+    moved = dict.fromkeys(pipe.states["cluster"].moved)
+    found = (report_of(window, r) for r in moved if r != own)
     return [(a, update.matter) for a in found if a is not None]
 
 

@@ -176,6 +176,7 @@ def test_a_bridging_report_merges_two_matters(make_accepted: Make) -> None:
     state, c = clusterer.update(state, make_accepted(report_id="c", received_at=later(2)))
     assert c.matter.matter_id == a.matter.matter_id and c.matter.n_reports == 3
     assert c.merged_from == [b.matter.matter_id] and a.merged_from == b.merged_from == []
+    assert state.moved == ["b"]  # only b changed matter: a's id survives
     assert state.aliases == {b.matter.matter_id: a.matter.matter_id}
     assert state.n_matters() == 1 and set(state.seen) == {"a", "b", "c"}
     restored = ClusterState.from_json(state.to_json())
@@ -205,6 +206,7 @@ def test_merged_from_names_every_id_merged_away_also_the_one_joined(
     state, u = clusterer.update(state, make_accepted(report_id="x", received_at=later(3)))
     assert u.matter.matter_id == opened[0] and u.matter.n_reports == 4 and not u.new_matter
     assert u.merged_from == [opened[2], opened[1]]  # the joined (newest) one, then the next
+    assert set(state.moved) == {"r1", "r2", "x"}  # every report that changed id, not r0
     assert all(state.matter(m) is state.matter(opened[0]) for m in opened)
     state, again = clusterer.update(state, make_accepted(report_id="x", received_at=later(3)))
-    assert again.merged_from == []  # a redelivery merges nothing
+    assert again.merged_from == [] and state.moved == []  # a redelivery merges nothing
