@@ -68,6 +68,8 @@ def _admin_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 
 
 def _evaluation_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from producers import scenarios  # light: records and config only
+
     ev = sub.add_parser("evaluate", help="measure clustering or risk against ground truth")
     what = ev.add_subparsers(dest="what", required=True)
     evc = what.add_parser("clustering", help="B-cubed P/R/F1, ARI, AMI on labelled reports")
@@ -81,7 +83,7 @@ def _evaluation_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]
         "scenarios", help="synthetic scenarios with ground truth (risk, clustering)"
     )
     sc.add_argument("--output", type=Path, required=True, help="folder to write")
-    sc.add_argument("--preset", default="train", choices=scenario_presets())
+    sc.add_argument("--preset", default="train", choices=scenarios.NAMES)
     sc.add_argument("--seed", type=int)
     sc.add_argument("--n-matters", dest="n_matters", type=int)
     sc.add_argument("--days", type=float)
@@ -95,13 +97,6 @@ def _evaluation_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]
         default="baseline",
         help="clusterer of the noisy training replay: reference (baseline) or live Clusterer",
     )
-
-
-def scenario_presets() -> list[str]:
-    """Every preset ``minqing scenarios`` knows, ``train-varied`` too (one list, no copy)."""
-    from producers.scenarios import PRESETS, VARIED
-
-    return sorted([*PRESETS, VARIED])
 
 
 def _base_url(settings: Settings, url: str | None) -> str:

@@ -127,6 +127,7 @@ PRESETS: dict[str, ScenarioConfig] = {
 
 
 VARIED = "train-varied"
+NAMES = sorted([*PRESETS, VARIED])  # every preset ``preset`` and both command lines take
 
 
 def varied(seed: int) -> ScenarioConfig:
@@ -162,7 +163,7 @@ def preset(name: str, **overrides: object) -> ScenarioConfig:
         base = varied(int(overrides.pop("seed", None) or 21))  # type: ignore[call-overload]
         return replace(base, **overrides)  # type: ignore[arg-type]
     if name not in PRESETS:
-        raise IntakeError(f"unknown scenario preset / 未知场景: {name} (use {sorted(PRESETS)})")
+        raise IntakeError(f"unknown scenario preset / 未知场景: {name} (use {NAMES})")
     return replace(PRESETS[name], **overrides)  # type: ignore[arg-type]
 
 
@@ -298,7 +299,7 @@ def _cli(argv: list[str] | None = None) -> int:
     """``python -m producers.scenarios``, the same as ``minqing scenarios``."""
     p = argparse.ArgumentParser(prog="python -m producers.scenarios", description=__doc__)
     p.add_argument("--output", type=Path, required=True, help="folder to write")
-    p.add_argument("--preset", default="train", choices=sorted([*PRESETS, VARIED]))
+    p.add_argument("--preset", default="train", choices=NAMES)
     p.add_argument("--seed", type=int)
     p.add_argument("--n-matters", dest="n_matters", type=int)
     p.add_argument("--days", type=float)
