@@ -5,6 +5,7 @@
   var $ = MQ.$, el = MQ.el, t = MQ.t;
   var id = new URLSearchParams(location.search).get('id') || '';
   var matter = null, names = {}, current = null;
+  var FIRST_LOAD_TRIES = 5;  // 1 s apart: a few sink flush intervals
   var UNITS = ['镇街综治中心', '自然资源和规划局', '住房和城乡建设局', '人力资源和社会保障局', '生态环境分局', '市场监督管理局', '公安局', '人民法院', '司法局', '信访局'];
   // Incident kinds are the signal codes (records.Outcome.incident_kind), offered as suggestions.
   var SIGNALS = Object.keys(MQ.boot.signals || {});
@@ -82,8 +83,13 @@
   }
 
   function render() { if (matter) { renderHead(matter); renderRisk(matter); renderTimeline(matter); } }
-  function load() {
-    return MQ.api.matter(id).then(function (m) { matter = m; render(); }, function (e) { MQ.toast(t('load_fail') + MQ.errText(e), true); });
+  // An alert and its matter are written by separate sinks, each within a flush interval, so
+  // a matter opened from a fresh alert may not be readable yet: a first load retries a 404.
+  function load(tries) {
+    return MQ.api.matter(id).then(function (m) { matter = m; render(); }, function (e) {
+      if (e.status === 404 && !matter && tries > 0) { setTimeout(function () { load(tries - 1); }, 1000); return; }
+      MQ.toast(t('load_fail') + MQ.errText(e), true);
+    });
   }
 
   /* ---- actions ---- */
@@ -155,7 +161,7 @@
     MQ.api.regions().then(function (tree) {
       names[tree.code] = tree.name;
       tree.townships.forEach(function (tw) { names[tw.code] = tw.name; tw.villages.forEach(function (v) { names[v.code] = v.name; }); });
-    }, function () { /* codes only */ }).then(load);
+    }, function () { /* codes only */ }).then(function () { load(FIRST_LOAD_TRIES); });
     setInterval(function () { if (!$('#dlg').open) load(); }, 15000);
   });
 })(window.MQ = window.MQ || {});
