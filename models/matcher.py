@@ -18,9 +18,11 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from models import kernels
 from models.entities import similarity
+from models.kernels import BITS
 from models.matter_state import MatterState
-from models.report_view import BITS, Report, Val, Vec
+from models.report_view import Report, Val
 
 FEATURES = (
     "title_cos", "title_max", "content_cos", "words", "name_match", "name_conflict",
@@ -31,24 +33,6 @@ RECENT_TITLES = 4  # title_max compares with the newest members' titles
 STRONG = frozenset(("compound", "company", "project", "school", "market", "hospital"))
 ALIKE = 0.6  # names this alike or more are the same (one character in four may differ)
 SHIFT = 1 << BITS  # content buckets go after title buckets in one index space
-
-
-def cosines(q: Vec, sums: Sequence[Vec], norms: Sequence[float]) -> npt.NDArray[np.float64]:
-    """``q . s / |s|`` for each sum ``s`` (``q`` is a unit vector), in one pass.
-
-    >>> q = Vec(np.array([1, 2], np.int32), np.array([0.6, 0.8], np.float32))
-    >>> s = Vec(np.array([2, 9], np.int32), np.array([3.0, 4.0], np.float32))
-    >>> cosines(q, [s, q], [5.0, 1.0]).round(3).tolist()
-    [0.48, 1.0]
-    """
-    n = len(sums)
-    if not n or q.idx.size == 0:
-        return np.zeros(n)
-    lengths = [s.idx.size for s in sums]
-    idx = np.concatenate([s.idx for s in sums])
-    products = _weights_at(q, idx) * np.concatenate([s.val for s in sums])
-    dots = np.bincount(np.repeat(np.arange(n), lengths), products, n)
-    return dots / np.maximum(np.asarray(norms, dtype=np.float64), 1e-12)
 
 
 def word_share(words: Sequence[str], widf: Sequence[float], matter_words: dict[str, int]) -> float:
@@ -98,19 +82,6 @@ def pair_features(r: Report, m: MatterState, cos: tuple[float, float, float]) ->
     ]  # fmt: skip
 
 
-def _weights_at(q: Vec, idx: npt.NDArray[np.int32]) -> Val:
-    """The query's weight at each of ``idx`` (0 where it has none).
-
-    ``q`` is sorted and short, so a binary search in it stays in cache (a dense scratch row
-    of 2M buckets, gathered at random, did not)."""
-    if q.idx.size == 0:
-        return np.zeros(idx.size, dtype=np.float32)
-    pos = q.idx.searchsorted(idx)
-    np.minimum(pos, q.idx.size - 1, out=pos)
-    out: Val = np.where(q.idx[pos] == idx, q.val[pos], np.float32(0.0))
-    return out
-
-
 class TextBlock(NamedTuple):
     """One matter's vectors as the matcher compares them, concatenated once per change: the
     title sum, the newest titles, then the content sum shifted past the title space."""
@@ -136,17 +107,15 @@ def text_block(m: MatterState) -> TextBlock:
 
 def text_cosines(r: Report, matters: Sequence[MatterState]) -> tuple[list[float], ...]:
     """Per matter: title cosine to the sum of its titles, the best to its newest titles, and
-    content cosine to the sum of its contents; in one vectorised pass (the content space is
+    content cosine to the sum of its contents; in one compiled pass (the content space is
     shifted past the title space, so one query holds both)."""
     blocks = [text_block(m) for m in matters]
-    lengths = [n for b in blocks for n in b.lengths]
-    q = Vec(
-        np.concatenate((r.tvec.idx, r.cvec.idx + SHIFT)), np.concatenate((r.tvec.val, r.cvec.val))
-    )
-    products = _weights_at(q, np.concatenate([b.idx for b in blocks])) * np.concatenate(
-        [b.val for b in blocks]
-    )
-    dots = np.bincount(np.repeat(np.arange(len(lengths)), lengths), products, len(lengths)).tolist()
+    dots = kernels.segment_dots(
+        np.concatenate((r.tvec.idx, r.cvec.idx + SHIFT)),
+        np.concatenate((r.tvec.val, r.cvec.val)), np.concatenate([b.idx for b in blocks]),
+        np.concatenate([b.val for b in blocks]),
+        np.array([n for b in blocks for n in b.lengths], dtype=np.int64),
+    ).tolist()  # fmt: skip
     tc, tm, cc, at = [], [], [], 0
     for b in blocks:
         end = at + len(b.lengths) - 1

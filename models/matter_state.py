@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, get_args
 
-import numpy as np
-
 from minqing.records import Matter, Signal
+from models import kernels
 from models.base import pack_array, unpack_array
 from models.entities import Entity
 from models.report_view import Report, Vec, norm, specific_units, vectorize, vsum
@@ -234,11 +233,7 @@ class MatterState:
 
 def _dot(a: Vec, b: Vec) -> float:
     """a . b for sparse vectors with sorted indices."""
-    if a.idx.size == 0 or b.idx.size == 0:
-        return 0.0
-    pos = np.minimum(b.idx.searchsorted(a.idx), b.idx.size - 1)
-    hit = b.idx[pos] == a.idx
-    return float(np.dot(a.val[hit].astype(np.float64), b.val[pos[hit]]))
+    return float(kernels.sparse_dot(a.idx, a.val, b.idx, b.val))
 
 
 def new_matter(m: Member, block: str, county: str | None, tvec: Vec, cvec: Vec) -> MatterState:

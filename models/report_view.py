@@ -21,10 +21,11 @@ import numpy as np
 import numpy.typing as npt
 
 from minqing.records import Accepted
+from models import kernels
 from models.entities import Entity, scan
+from models.kernels import HIGH
 from models.textproc import Words, idf, normalize
 
-BITS = 20
 Idx = npt.NDArray[np.int32]
 Val = npt.NDArray[np.float32]
 _PEOPLE = re.compile(r"(\d+)\s*(?:多|余|来)?\s*(?:名|户|人|位|家)")
@@ -48,29 +49,8 @@ class Vec(NamedTuple):
         return Vec(np.zeros(0, np.int32), np.zeros(0, np.float32))
 
 
-_P, _G2, _G3 = np.uint64(1_000_003), np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F)
-_NONE = np.zeros(0, dtype=np.uint64)
-
-
-def gram_hashes(text: str) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
-    """64-bit hashes of the character 2-grams and 3-grams of ``text`` not crossing a space,
-    the same in every process; vectorised, so a long text costs no Python loop per n-gram.
-
-    >>> bi, tri = gram_hashes("乌川湖 涵洞")
-    >>> len(bi), len(tri), bool(gram_hashes("涵洞")[0][0] == bi[2])
-    (3, 1, True)
-    """
-    cps = np.frombuffer(text.encode("utf-32-le"), dtype="<u4").astype(np.uint64)
-    if cps.size < 2:
-        return _NONE, _NONE
-    space = cps == 32
-    h2 = cps[:-1] * _P + cps[1:]
-    ok2 = ~(space[:-1] | space[1:])
-    bi = h2[ok2] * _G2
-    if cps.size < 3:
-        return bi, _NONE
-    tri = (h2[:-1] * _P + cps[2:])[ok2[:-1] & ~space[2:]] * _G3
-    return bi, tri
+def _points(text: str) -> npt.NDArray[np.uint64]:
+    return np.frombuffer(text.encode("utf-32-le"), dtype="<u4").astype(np.uint64)
 
 
 def vectorize_pair(title: str, content: str) -> tuple[Vec, Vec]:
@@ -82,64 +62,27 @@ def vectorize_pair(title: str, content: str) -> tuple[Vec, Vec]:
     >>> t.idx.tolist() == alone[0].idx.tolist(), c.val.tolist() == alone[1].val.tolist()
     (True, True)
     """
-    cps = np.frombuffer(f"{title} {content}".encode("utf-32-le"), dtype="<u4").astype(np.uint64)
-    space = cps == 32
-    h2 = cps[:-1] * _P + cps[1:]
-    ok2 = ~(space[:-1] | space[1:])
-    ok3 = ok2[:-1] & ~space[2:]
-    shift, n = np.uint64(64 - BITS), len(title)
-    bi = ((h2 * _G2) >> shift)[ok2]
-    tri = (((h2[:-1] * _P + cps[2:]) * _G3) >> shift)[ok3]
-    n2, n3 = int(ok2[:n].sum()), int(ok3[:n].sum())  # the title's n-grams come first
-    if not (n2 + n3) or not (bi.size - n2 + tri.size - n3):
+    grams = kernels.gram_buckets(_points(f"{title} {content}"), len(title))
+    cut = int(grams.searchsorted(HIGH))
+    if cut == 0 or cut == grams.size:
         return vectorize(title), vectorize(content)
-    bi[n2:] += np.uint64(1 << BITS)
-    tri[n3:] += np.uint64(1 << BITS)
-    idx, counts = _counts(np.concatenate((bi, tri)).astype(np.int64))
-    val = 1.0 + np.log(counts)
-    cut = int(idx.searchsorted(1 << BITS))
-    return _unit(idx[:cut], val[:cut]), _unit(idx[cut:] - (1 << BITS), val[cut:])
+    return Vec(*kernels.unit_counts(grams[:cut], 0)), Vec(*kernels.unit_counts(grams[cut:], HIGH))
 
 
-def _counts(h: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Distinct values of ``h``, sorted, and how often each occurs (``np.unique(h,
-    return_counts=True)`` without its overhead, which dominates for short arrays).
-
-    >>> [a.tolist() for a in _counts(np.array([5, 1, 5, 3]))]
-    [[1, 3, 5], [1, 1, 2]]
-    """
-    h.sort()
-    first = np.empty(h.size, dtype=bool)
-    first[:1] = True
-    np.not_equal(h[1:], h[:-1], out=first[1:])
-    starts = first.nonzero()[0]
-    counts = np.empty_like(starts)
-    counts[:-1] = starts[1:] - starts[:-1]
-    counts[-1:] = h.size - starts[-1:]
-    return h[starts], counts
-
-
-def _unit(idx: npt.NDArray[np.int64], val: npt.NDArray[np.float64]) -> Vec:
-    return Vec(idx.astype(np.int32), (val / np.sqrt(np.dot(val, val))).astype(np.float32))
-
-
-def vectorize(text: str, grams: tuple[npt.NDArray[np.uint64], ...] | None = None) -> Vec:
+def vectorize(text: str) -> Vec:
     """Unit vector of sublinear hashed 2-3-gram counts of normalised ``text``.
 
     >>> v = vectorize("乌川湖 涵洞 涵洞")
     >>> round(float(np.dot(v.val, v.val)), 5), v.idx.dtype.name, bool((np.diff(v.idx) > 0).all())
     (1.0, 'int32', True)
     """
-    bi, tri = grams if grams is not None else gram_hashes(text)
-    h = np.concatenate((bi, tri))
-    if h.size == 0:  # 停电 vs 停 电: single characters still match
-        h = np.frombuffer(text.replace(" ", "").encode("utf-32-le"), dtype="<u4").astype(np.uint64)
-        h = h * _G2
-    if h.size == 0:
+    cps = _points(text)
+    grams = kernels.gram_buckets(cps, cps.size)
+    if grams.size == 0:  # 停电 vs 停 电: single characters still match
+        grams = kernels.char_buckets(cps)
+    if grams.size == 0:
         return Vec.empty()
-    idx, counts = np.unique((h >> np.uint64(64 - BITS)).astype(np.int32), return_counts=True)
-    val = 1.0 + np.log(counts)
-    return Vec(idx, (val / np.sqrt(np.dot(val, val))).astype(np.float32))
+    return Vec(*kernels.unit_counts(grams, 0))
 
 
 def _tagged(tag: int, s: str) -> int:
@@ -245,22 +188,9 @@ def vsum(a: Vec, b: Vec, cap: int, sign: float = 1.0) -> Vec:
     """
     if a.idx.size == 0 and sign > 0 and b.idx.size <= cap:
         return b  # a new sum: nothing to add up
-    keys = np.concatenate((a.idx, b.idx))
-    order = keys.argsort(kind="stable")
-    keys = keys[order]
-    first = np.empty(keys.size, dtype=bool)
-    first[:1] = True
-    np.not_equal(keys[1:], keys[:-1], out=first[1:])
-    starts = first.nonzero()[0]
-    weights = np.concatenate((a.val, sign * b.val)).astype(np.float64)[order]
-    idx, val = keys[starts], np.add.reduceat(weights, starts)
-    keep = np.abs(val) > 1e-6
-    idx, val = idx[keep], val[keep]
-    if idx.size > cap:
-        top = np.sort(np.lexsort((idx, -np.abs(val)))[:cap])
-        idx, val = idx[top], val[top]
-    return Vec(idx.astype(np.int32), val.astype(np.float32))
+    idx, val, _ = kernels.sparse_add(a.idx, a.val, b.idx, b.val, sign, cap)
+    return Vec(idx, val)
 
 
 def norm(v: Vec) -> float:
-    return float(np.sqrt(np.dot(v.val.astype(np.float64), v.val)))
+    return float(kernels.norm32(v.val))
