@@ -23,6 +23,7 @@ _SHIFT = np.uint64(64 - BITS)
 _SPACE = np.uint64(32)
 Idx = npt.NDArray[np.int32]
 Val = npt.NDArray[np.float32]
+Points = npt.NDArray[np.uint32]
 
 
 @nb.njit(cache=True)
@@ -153,4 +154,14 @@ def segment_dots(
                 total += np.float64(np.float32(qv[p] * val[j]))
         out[s] = total
         at += lengths[s]
+    return out
+
+
+@nb.njit(cache=True)
+def map_points(cps: Points, table: Points) -> Points:
+    """Each code point through ``table``; those beyond it (outside the BMP) kept as they are."""
+    out = np.empty_like(cps)
+    for i in range(cps.size):
+        c = cps[i]
+        out[i] = table[c] if c < table.size else c
     return out

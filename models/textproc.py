@@ -26,6 +26,8 @@ import jieba_fast
 import numpy as np
 import numpy.typing as npt
 
+from models import kernels
+
 log = logging.getLogger(__name__)
 
 # 2019年4月25日, 4月25号, 2019-04-25 (its dashes already spaces): dates, after mapping.
@@ -72,12 +74,7 @@ def _char_map() -> npt.NDArray[np.uint32]:
 
 def _map_chars(text: str) -> str:
     cps = np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
-    table = _char_map()
-    if int(cps.max(initial=0)) < 0x10000:
-        out = table[cps]
-    else:  # outside the BMP: kept as is
-        out = np.where(cps < 0x10000, table[np.minimum(cps, 0xFFFF)], cps)
-    return out.astype("<u4").tobytes().decode("utf-32-le")
+    return str(kernels.map_points(cps, _char_map()).tobytes().decode("utf-32-le"))
 
 
 MEMO = 20000  # titles remembered by Words
