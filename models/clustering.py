@@ -169,7 +169,7 @@ class Clusterer:
         """Join the best candidate (merging any it bridges to) or open a new matter; also
         the ids merged away (``MatterUpdate.merged_from``)."""
         member = member_of(r, item.report.title, list(item.report.signals))
-        order = np.argsort(-probs, kind="stable")
+        order = (-probs).argsort(kind="stable")
         best = float(probs[order[0]]) if len(order) else 0.0
         if best < (self.cfg.match_threshold if r.block else self.cfg.match_threshold_unplaced):
             matter = new_matter(member, r.block, r.county, r.tvec, r.cvec)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from itertools import repeat
 from typing import NamedTuple
 
 import numpy as np
@@ -54,7 +55,7 @@ def name_evidence(r: Report, m: MatterState) -> tuple[float, float, float]:
     for e in r.names:
         cores = m.cores.get(e.kind)
         if cores:
-            s = 1.0 if e.core in cores else max(similarity(e.core, c) for c in cores)
+            s = 1.0 if e.core in cores else max(map(similarity, repeat(e.core), cores))
             if s > best.get(e.kind, -1.0):
                 best[e.kind] = s
     # A village names a place, not a matter: it only counts against (village_conflict).
@@ -147,5 +148,6 @@ class Matcher:
 
     def probabilities(self, x: npt.NDArray[np.float64], placed: bool) -> npt.NDArray[np.float64]:
         w, b = (self.w, self.bias) if placed else (self.wu, self.bias_unplaced)
-        z = np.clip(x @ w + b, -30.0, 30.0)
+        # minimum/maximum, not np.clip: the same numbers without clip's Python wrapper.
+        z = np.minimum(np.maximum(x @ w + b, -30.0), 30.0)
         return 1.0 / (1.0 + np.exp(-z))
