@@ -143,17 +143,26 @@ def segment_dots(
     qi: Idx, qv: Val, idx: Idx, val: Val, lengths: npt.NDArray[np.int64]
 ) -> npt.NDArray[np.float64]:
     """The dot of query (qi, qv) with each of the sorted segments ``idx``/``val`` is cut
-    into (``lengths``); products in float32, sums in float64, in order."""
+    into (``lengths``); products in float32, sums in float64, in order. A merge of two
+    sorted lists (the query is skipped ahead to each segment's start), not a search each."""
     out = np.zeros(lengths.size, np.float64)
     at = 0
     for s in range(lengths.size):
+        end = at + lengths[s]
         total = 0.0
-        for j in range(at, at + lengths[s]):
-            p = np.searchsorted(qi, idx[j])
-            if p < qi.size and qi[p] == idx[j]:
+        p = np.searchsorted(qi, idx[at]) if at < end else qi.size
+        j = at
+        while j < end and p < qi.size:
+            if idx[j] < qi[p]:
+                j += 1
+            elif qi[p] < idx[j]:
+                p += 1
+            else:
                 total += np.float64(np.float32(qv[p] * val[j]))
+                j += 1
+                p += 1
         out[s] = total
-        at += lengths[s]
+        at = end
     return out
 
 
