@@ -59,9 +59,13 @@ def name_evidence(r: Report, m: MatterState) -> tuple[float, float, float]:
             if s > best.get(e.kind, -1.0):
                 best[e.kind] = s
     # A village names a place, not a matter: it only counts against (village_conflict).
-    match = max((s for k, s in best.items() if k != "village"), default=0.0)
-    conflict = any(k in STRONG and s < ALIKE for k, s in best.items())
-    return match, float(conflict), float(best.get("village", 1.0) < ALIKE)
+    match, conflict = 0.0, 0.0
+    for k, s in best.items():
+        if k != "village" and s > match:
+            match = s
+        if k in STRONG and s < ALIKE:
+            conflict = 1.0
+    return match, conflict, float(best.get("village", 1.0) < ALIKE)
 
 
 def pair_features(r: Report, m: MatterState, cos: tuple[float, float, float]) -> list[float]:
