@@ -129,9 +129,10 @@ class Clusterer:
         candidates = self.candidates(state, r)
         probs = self.matcher.probabilities(feature_matrix(r, candidates), bool(r.block))
         matter, p, new, merged = self._place(state, r, item, candidates, probs)
-        return state, MatterUpdate(accepted=item, matter=matter.snapshot(),
-                                   similarity=round(p, 6), new_matter=new,
-                                   merged_from=merged)  # fmt: skip
+        # Every field is made right here with its type: pydantic's checks are skipped.
+        return state, MatterUpdate.model_construct(accepted=item, matter=matter.snapshot(),
+                                                   similarity=round(p, 6), new_matter=new,
+                                                   merged_from=merged)  # fmt: skip
 
     def read(self, state: ClusterState, item: Accepted, key: str) -> Report:
         """Move the clock to the report's time (evicting the idle) and read the report."""
