@@ -1,7 +1,8 @@
 """The issue's targets against the last results in bench/results/: met or missed, by how much.
 
 Runs nothing: it reads the pipeline and dashboard results (run those first),
-so ``python -m bench.run targets`` refreshes the verdicts alone.
+so ``python -m bench.run targets`` refreshes the verdicts alone. Issue 3's clusterer
+targets come from the scaling result.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 from bench.report import result, table
 
 E2E_PER_S, E2E_SHARE, P99_MS, P95_MS = 2000, 0.20, 1000.0, 200.0
+CLUSTER_PER_S, CLUSTER_AT, SLOWDOWN = 2000, 100_000, 1.5
 
 
 def _pipeline(found: dict[str, Any]) -> list[dict[str, Any]]:
@@ -42,9 +44,27 @@ def _dashboard(found: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def _scaling(found: dict[str, Any]) -> list[dict[str, Any]]:
+    at = {p["history"]: p["reports_per_s"] for p in found["points"]}
+    out = []
+    if CLUSTER_AT in at:
+        rate = at[CLUSTER_AT]
+        out.append({"target": f"clusterer alone >= {CLUSTER_PER_S} reports/s at "
+                              f"{CLUSTER_AT:,} reports of history, one core",
+                    "measured": rate, "met": rate >= CLUSTER_PER_S})  # fmt: skip
+    if len(at) > 1:
+        slow = found["slowdown_last_vs_first"]
+        out.append({"target": f"clusterer at {max(at):,} history at most {SLOWDOWN}x slower "
+                              f"than at {min(at):,}", "measured": f"{slow}x",
+                    "met": slow <= SLOWDOWN})  # fmt: skip
+    return out
+
+
 def run(quick: bool = False) -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
-    pipeline, dashboard = result("pipeline"), result("dashboard")
+    pipeline, dashboard, scaling = result("pipeline"), result("dashboard"), result("scaling")
+    if scaling:
+        rows += _scaling(scaling)
     if pipeline:
         rows += _pipeline(pipeline)
     if dashboard:
