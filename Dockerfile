@@ -32,9 +32,14 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
 COPY . .
 COPY --from=echarts /build/package/dist/echarts.min.js web/static/vendor/echarts.min.js
 COPY --from=echarts /build/package/LICENSE web/static/vendor/ECHARTS-LICENSE.txt
+# The clusterer's compiled loops (models/kernels.py) are compiled here, once, into a cache
+# the runtime user owns: site-packages is not writable at run time.
+ENV NUMBA_CACHE_DIR=/app/numba-cache
 RUN pip install --no-deps . \
  && rm -rf build ./*.egg-info \
- && test -f configs/minqing.toml
+ && test -f configs/minqing.toml \
+ && python -c "from models import kernels; kernels.warm()" \
+ && chown -R minqing:minqing /app/numba-cache
 
 # An installed package cannot find configs/ next to itself: point at the copy above.
 ENV MINQING_ENV=production \

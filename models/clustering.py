@@ -45,6 +45,7 @@ import numpy.typing as npt
 from minqing.config import ClusteringConfig, Config
 from minqing.records import Accepted, MatterUpdate
 from minqing.regions import Regions, name_variants
+from models import kernels
 from models.baseline_clustering import EPOCH, BaselineClusterer, BaselineState, report_key
 from models.candidates import top
 from models.cluster_ops import absorb_into, kept_apart, relocate
@@ -112,6 +113,7 @@ class Clusterer:
         """The clusterer as configured, with the office's extra names if it lists any."""
         cfg = config.clustering
         extra = config.config_dir / cfg.user_words_file if cfg.user_words_file else None
+        kernels.warm()
         return cls(cfg, regions, office_words(extra))
 
     def init(self) -> ClusterState:

@@ -174,3 +174,18 @@ def map_points(cps: Points, table: Points) -> Points:
         c = cps[i]
         out[i] = table[c] if c < table.size else c
     return out
+
+
+def warm() -> None:
+    """Compile (or load from the cache) every loop now, so that the first report a worker
+    reads does not wait seconds for it.
+
+    >>> warm()
+    """
+    one = np.ones(1, np.int32), np.ones(1, np.float32)
+    unit_counts(gram_buckets(np.array([65, 66, 67], np.uint64), 1), 0)
+    char_buckets(np.array([65], np.uint64))
+    sparse_add(*one, *one, 1.0, 1)
+    sparse_dot(*one, *one)
+    segment_dots(*one, *one, np.ones(1, np.int64))
+    map_points(np.array([65], np.uint32), np.arange(128, dtype=np.uint32))
