@@ -84,9 +84,9 @@ def unit_counts(b: npt.NDArray[np.int64], offset: int) -> tuple[Idx, Val]:
 
 
 @nb.njit(cache=True)
-def sparse_add(ai: Idx, av: Val, bi: Idx, bv: Val, sign: float, cap: int) -> tuple[Idx, Val, float]:
+def sparse_add(ai: Idx, av: Val, bi: Idx, bv: Val, sign: float, cap: int) -> tuple[Idx, Val]:
     """``a + sign * b`` keeping the ``cap`` heaviest entries (ties: the lower bucket), zeros
-    (below 1e-6) dropped; also the result's norm."""
+    (below 1e-6) dropped."""
     idx = np.empty(ai.size + bi.size, np.int32)
     val = np.empty(ai.size + bi.size, np.float64)
     i = j = k = 0
@@ -108,8 +108,7 @@ def sparse_add(ai: Idx, av: Val, bi: Idx, bv: Val, sign: float, cap: int) -> tup
     if k > cap:
         keep = np.sort(np.argsort(-np.abs(val), kind="mergesort")[:cap])
         idx, val = idx[keep], val[keep]
-    out = val.astype(np.float32)
-    return idx.copy(), out, norm32(out)
+    return idx.copy(), val.astype(np.float32)
 
 
 @nb.njit(cache=True)

@@ -188,8 +188,7 @@ def vsum(a: Vec, b: Vec, cap: int, sign: float = 1.0) -> Vec:
     """
     if a.idx.size == 0 and sign > 0 and b.idx.size <= cap:
         return b  # a new sum: nothing to add up
-    idx, val, _ = kernels.sparse_add(a.idx, a.val, b.idx, b.val, sign, cap)
-    return Vec(idx, val)
+    return Vec(*kernels.sparse_add(a.idx, a.val, b.idx, b.val, sign, cap))
 
 
 def norm(v: Vec) -> float:
